@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (a lower module never imports a higher one):
+//   RecurrentKernels  BLAS found at run time, portable SIMD GEMM, parallel loops, elementwise math
+//   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
+//   RecurrentData     safetensors and other file formats
+//   Recurrent         umbrella: re-exports the modules above
+//   recurrent         the command-line tool
+let package = Package(
+    name: "Recurrent",
+    products: [
+        .library(name: "Recurrent", targets: ["Recurrent"]),
+        .executable(name: "recurrent", targets: ["recurrent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "RecurrentKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "RecurrentCore", dependencies: ["RecurrentKernels"]),
+        .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .executableTarget(
+            name: "recurrent",
+            dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels"]),
+        .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore"]),
+        .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

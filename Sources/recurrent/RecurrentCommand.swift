@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct RecurrentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recurrent",
+        abstract: "Recurrent sequence models (RNN, LSTM, GRU, seq2seq, attention) on the CPU.",
+        version: RecurrentVersion.string,
+        subcommands: [Info.self, Inspect.self, Bench.self]
+    )
+}
+
+enum RecurrentVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,4 @@
+import Testing
+@testable import RecurrentCore
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import RecurrentData
+
+@Test func moduleLoads() { #expect(Bool(true)) }

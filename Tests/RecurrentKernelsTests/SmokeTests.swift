@@ -1,0 +1,4 @@
+import Testing
+@testable import RecurrentKernels
+
+@Test func moduleLoads() { #expect(Bool(true)) }
