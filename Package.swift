@@ -25,9 +25,10 @@ let package = Package(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels"]),
-        .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore"]),
-        .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels", "TestSupport"]),
+        .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
+        .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
