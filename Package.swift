@@ -5,6 +5,7 @@ import PackageDescription
 //   RecurrentKernels  BLAS found at run time, portable SIMD GEMM, parallel loops, elementwise math
 //   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
 //   RecurrentData     safetensors and other file formats
+//   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
 //   Recurrent         umbrella: re-exports the modules above
 //   recurrent         the command-line tool
 let package = Package(
@@ -20,7 +21,8 @@ let package = Package(
         .target(name: "RecurrentKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "RecurrentCore", dependencies: ["RecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
-        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .target(name: "RecurrentNN", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN"]),
         .executableTarget(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -29,6 +31,7 @@ let package = Package(
         .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels", "TestSupport"]),
         .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
+        .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
