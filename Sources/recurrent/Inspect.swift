@@ -17,10 +17,12 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         var failed = false
-        for (index, path) in files.enumerated() {
+        var listedAny = false
+        for path in files {
             do {
                 let file = try SafeTensorsFile(path: path)
-                if index > 0 { print("") }
+                if listedAny { print("") }
+                listedAny = true
                 print(path)
                 print(file.summary())
             } catch {

@@ -113,8 +113,8 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
             MalformedCase("F4 odd element count", tensor(#""dtype":"F4","shape":[3],"data_offsets":[0,2]"#, data: [0, 0]),
                           "partialByte", ["12 bits"]),
             // Layout
-            MalformedCase("hole between tensors", twoTensors((0, 2), (3, 5), dataSize: 5), "dataGap", ["\"b\"", "hole of 1", "from 2"]),
-            MalformedCase("hole at the start", twoTensors((1, 3), (3, 5), dataSize: 5), "dataGap", ["\"a\"", "hole of 1", "from 0"]),
+            MalformedCase("hole between tensors", twoTensors((0, 2), (3, 5), dataSize: 5), "dataGap", ["\"b\"", "hole of 1 byte from 2"]),
+            MalformedCase("hole at the start", twoTensors((1, 3), (3, 5), dataSize: 5), "dataGap", ["\"a\"", "hole of 1 byte from 0"]),
             MalformedCase("overlapping tensors", twoTensors((0, 3), (2, 4), dataSize: 4), "dataOverlap", ["\"b\"", "overlapping", "\"a\""]),
             MalformedCase("same offsets twice", twoTensors((0, 2), (0, 2), dataSize: 2), "dataOverlap", ["overlapping"]),
             MalformedCase("trailing bytes after the data", twoTensors((0, 2), (2, 4), dataSize: 6), "trailingBytes", ["2 trailing bytes"]),

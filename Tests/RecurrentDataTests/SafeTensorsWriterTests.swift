@@ -114,6 +114,24 @@ struct SafeTensorsWriterTests {
         #expect(withMetadata == [40, 0, 0, 0, 0, 0, 0, 0] + Array(#"{"__metadata__":{"framework":"pt"}}     "#.utf8))
     }
 
+    @Test("I64, F32 and F16 tensors with metadata give the bytes of safetensors 0.8.0's save_file")
+    func referenceF16() throws {
+        // Written by safetensors.numpy.save_file (0.8.0) with metadata {"note": "q\"\né"}; numpy's float16
+        // conversion rounds to nearest even as ours does (3.14159 → 0x4248).
+        let reference = "QAEAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJub3RlIjoicVwiXG7DqSJ9LCJjIjp7ImR0eXBlIjoiSTY0Iiwic2hhcGUiOlsyXSwi"
+            + "ZGF0YV9vZmZzZXRzIjpbMCwxNl19LCJhIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlszXSwiZGF0YV9vZmZzZXRzIjpbMTYsMjhdfSwi"
+            + "YjMyIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsxLDFdLCJkYXRhX29mZnNldHMiOlsyOCwzMl19LCJhMTYiOnsiZHR5cGUiOiJGMTYi"
+            + "LCJzaGFwZSI6W10sImRhdGFfb2Zmc2V0cyI6WzMyLDM0XX0sImgiOnsiZHR5cGUiOiJGMTYiLCJzaGFwZSI6WzRdLCJkYXRhX29mZnNl"
+            + "dHMiOlszNCw0Ml19fSAgICAgIAcAAAAAAAAA//////////8AAIA/AAAAQAAAQEAAAAA/AMAAPP97AQBIQg=="
+        var writer = SafeTensorsWriter(metadata: ["note": "q\"\né"])
+        try writer.add("h", shape: [4], floats: [1, 65504, 0x1p-24, 3.14159], as: .f16)
+        try writer.add("a16", shape: [], floats: [-2], as: .f16)
+        try writer.add("b32", shape: [1, 1], floats: [0.5])
+        try writer.add("a", shape: [3], floats: [1, 2, 3])
+        try writer.add("c", shape: [2], integers: [7, -1])
+        #expect(try writer.serialized() == Array(try #require(Data(base64Encoded: reference))))
+    }
+
     @Test("rewriting a golden file (F32 and I64 only) reproduces PyTorch's bytes exactly", arguments: goldenFiles)
     func goldenRewrite(_ url: URL) throws {
         let original = try SafeTensorsFile(contentsOf: url)

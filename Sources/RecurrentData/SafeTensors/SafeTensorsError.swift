@@ -94,12 +94,12 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case let .writeFailed(_, reason):
             return "cannot write the file: \(reason)"
         case let .fileTooShort(byteCount):
-            return "file is \(byteCount) bytes, too short for the 8-byte header length"
+            return "file is \(bytes(byteCount)), too short for the 8-byte header length"
         case let .headerTooLarge(declaredLength):
             return "header length \(declaredLength) exceeds the limit of \(SafeTensorsFormat.maximumHeaderLength) bytes"
         case let .headerBeyondEndOfFile(declaredLength, fileSize):
             let available = max(0, fileSize - 8)
-            return "header length \(declaredLength) goes beyond the end of the file (only \(available) bytes follow the length field)"
+            return "header length \(declaredLength) goes beyond the end of the file (only \(bytes(available)) follow the length field)"
         case let .headerNotUTF8(byteOffset):
             return "header is not valid UTF-8 (at header byte \(byteOffset))"
         case let .headerNotJSON(reason, byteOffset):
@@ -135,11 +135,11 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case let .offsetsBeyondEndOfData(tensor, end, dataSize):
             return "tensor \(quoted(tensor)): data ends at \(end), beyond the end of the data section (\(dataSize) bytes)"
         case let .dataGap(tensor, begin, expectedBegin):
-            return "tensor \(quoted(tensor)): data starts at \(begin), leaving a hole of \(begin - expectedBegin) unused bytes from \(expectedBegin)"
+            return "tensor \(quoted(tensor)): data starts at \(begin), leaving a hole of \(bytes(begin - expectedBegin)) from \(expectedBegin)"
         case let .dataOverlap(tensor, other, begin, otherEnd):
             return "tensor \(quoted(tensor)): data starts at \(begin), overlapping tensor \(quoted(other)) which ends at \(otherEnd)"
         case let .trailingBytes(count, dataEnd):
-            return "\(count) trailing bytes after the last tensor's data (which ends at \(dataEnd))"
+            return "\(bytes(count, "trailing byte")) after the last tensor's data (which ends at \(dataEnd))"
         case let .metadataNotObject(found):
             return "__metadata__ is \(found), expected an object of strings"
         case let .metadataValueNotString(key, found):
@@ -160,6 +160,11 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
 public enum SafeTensorsFormat {
     /// The largest header length accepted, in bytes (the reference implementation's limit).
     public static let maximumHeaderLength: UInt64 = 100_000_000
+}
+
+/// "1 byte", "3 bytes" (or another noun).
+private func bytes(_ count: Int, _ noun: String = "byte") -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 /// A shape as `[2, 3]`.
