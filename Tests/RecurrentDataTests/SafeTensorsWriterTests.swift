@@ -194,12 +194,30 @@ struct SafeTensorsWriterTests {
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(file.metadata == ["version": "2"] && file.names == ["b"])
 
-        // A relative path in the current directory works too.
-        let previous = FileManager.default.currentDirectoryPath
-        #expect(FileManager.default.changeCurrentDirectoryPath(folder.path))
-        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
-        try second.write(toPath: "relative.safetensors")
-        #expect(folderContents(folder) == ["m.safetensors", "relative.safetensors"])
+    }
+
+    @Test("temporary files go in the destination's folder", arguments: [
+        ("m.safetensors", nil, "m.safetensors"),
+        ("dir/m.safetensors", "dir", "m.safetensors"),
+        ("/m.safetensors", "/", "m.safetensors"),
+        ("/a/b/m.safetensors", "/a/b", "m.safetensors"),
+    ] as [(String, String?, String)])
+    func splitPath(_ path: String, _ directory: String?, _ base: String) {
+        let split = AtomicFileWriter.splitPath(path)
+        #expect(split.directory == directory && split.base == base)
+    }
+
+    @Test("replacing a file keeps its permissions")
+    func keepsPermissions() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeTemporaryFolder(folder) }
+        let url = folder.appendingPathComponent("private.safetensors")
+        let writer = SafeTensorsWriter(metadata: ["a": "b"])
+        try writer.write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try writer.write(to: url)
+        let permissions = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
     }
 
     @Test("a failed write removes its temporary file and leaves the old file untouched")

@@ -8,7 +8,8 @@ import Darwin
 
 /// Writes a file by writing a temporary file in the same folder, flushing it to disk and renaming it over
 /// the destination: readers see either the old file or the complete new one, never a partial file. On any
-/// failure the temporary file is removed and the old file is left untouched.
+/// failure the temporary file is removed and the old file is left untouched. A replaced file's permission
+/// bits carry over to the new one.
 enum AtomicFileWriter {
     /// Writes what `body` sends to the sink into `path`, atomically.
     static func write(to path: String, _ body: (inout FileSink) throws(SafeTensorsError) -> Void) throws(SafeTensorsError) {
@@ -22,6 +23,12 @@ enum AtomicFileWriter {
         var sink = FileSink(descriptor: fd, path: path)
         var closed = false
         do throws(SafeTensorsError) {
+            var existing = stat()
+            if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) == S_IFREG {
+                guard fchmod(fd, existing.st_mode & 0o7777) == 0 else {
+                    throw .writeFailed(path: path, reason: "cannot copy the old file's permissions: \(systemError())")
+                }
+            }
             try body(&sink)
             guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync failed: \(systemError())") }
             closed = true

@@ -19,7 +19,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
 
     /// The file is shorter than the 8-byte header length that starts every safetensors file.
     case fileTooShort(byteCount: Int)
-    /// The declared header length exceeds the 100,000,000-byte limit.
+    /// The declared header length exceeds the 100,000,000-byte limit (or, when writing, the header would).
     case headerTooLarge(declaredLength: UInt64)
     /// The declared header length runs past the end of the file.
     case headerBeyondEndOfFile(declaredLength: UInt64, fileSize: Int)

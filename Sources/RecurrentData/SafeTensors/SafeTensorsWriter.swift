@@ -107,7 +107,7 @@ public struct SafeTensorsWriter: Sendable {
     }
 
     /// The whole file as bytes.
-    /// - Throws: `SafeTensorsError.invalidTensorToWrite` if the header would exceed the 100 MB limit.
+    /// - Throws: `SafeTensorsError.headerTooLarge` if the header would exceed the 100 MB limit.
     public func serialized() throws(SafeTensorsError) -> [UInt8] {
         var output: [UInt8] = []
         try emit { (chunk: [UInt8]) throws(SafeTensorsError) in output.append(contentsOf: chunk) }
@@ -116,14 +116,17 @@ public struct SafeTensorsWriter: Sendable {
 
     /// Writes the file to `url` atomically: the data goes to a temporary file in the same folder, which is
     /// flushed and then renamed over `url`. On failure the temporary file is removed and any previous file
-    /// at `url` is left unchanged. (If `url` is a symbolic link, the link is replaced, not its target.)
-    /// - Throws: `SafeTensorsError.writeFailed` on I/O errors, `.invalidTensorToWrite` if the header would
-    ///   exceed the 100 MB limit.
+    /// at `url` is left unchanged. A replaced file keeps its permissions. (If `url` is a symbolic link, the
+    /// link is replaced, not its target.)
+    /// - Throws: `SafeTensorsError.writeFailed` on I/O errors, `.headerTooLarge` if the header would exceed
+    ///   the 100 MB limit.
     public func write(to url: URL) throws(SafeTensorsError) {
         try write(toPath: url.path)
     }
 
     /// Writes the file to `path` atomically (see `write(to:)`).
+    /// - Throws: `SafeTensorsError.writeFailed` on I/O errors, `.headerTooLarge` if the header would exceed
+    ///   the 100 MB limit.
     public func write(toPath path: String) throws(SafeTensorsError) {
         let header = try headerBytes()  // fail before touching the disk
         try AtomicFileWriter.write(to: path) { (sink: inout FileSink) throws(SafeTensorsError) in
@@ -173,7 +176,7 @@ public struct SafeTensorsWriter: Sendable {
         var bytes = Array(json.utf8)
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8))
         guard UInt64(bytes.count) <= SafeTensorsFormat.maximumHeaderLength else {
-            throw .invalidTensorToWrite(name: names.first ?? "", reason: "the header would be \(bytes.count) bytes, over the \(SafeTensorsFormat.maximumHeaderLength)-byte limit")
+            throw .headerTooLarge(declaredLength: UInt64(bytes.count))
         }
         return bytes
     }
