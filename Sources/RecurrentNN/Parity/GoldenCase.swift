@@ -27,7 +27,7 @@ public struct GoldenCase {
         configuration = object
         var tensors: [String: Tensor] = [:], integers: [String: IntTensor] = [:]
         for info in file.tensors {
-            if info.dtype.isFloatingPoint {
+            if [.f32, .f16, .bf16, .f64].contains(info.dtype) {
                 tensors[info.name] = Tensor(shape: info.shape, scalars: try file.floats(info.name))
             } else {
                 integers[info.name] = IntTensor(shape: info.shape, scalars: try file.integers(info.name).map { Int($0) })
