@@ -15,22 +15,29 @@ enum FallbackGEMM {
         var nc: Int
     }
 
-    /// The blocking used by `GEMM.fallbackSgemm`.
-    static let defaultBlocking = Blocking(kc: 256, mc: 120, nc: 4096)
+    /// How a call runs: kernel, blocking, threads and size cut-offs.
+    struct Configuration: @unchecked Sendable {
+        /// The micro-kernel.
+        var kernel: MicroKernel = MicroKernels.selected
+        /// Cache-blocking sizes; nil means the kernel's own (`MicroKernel.blocking`).
+        var blocking: Blocking? = nil
+        /// The most threads to use.
+        var threads: Int = Parallel.threadCount
+        /// Products with fewer multiply-adds (m·n·k) than this run on one thread.
+        var parallelThreshold = 24_000_000
+        /// Products with at most this many rows skip packing (see `smallSgemm`).
+        var smallRows = 8
+    }
 
-    /// Products with fewer multiply-adds than this run on one thread.
-    static let parallelThreshold = 1 << 18
+    /// What `GEMM.fallbackSgemm` uses.
+    static let defaultConfiguration = Configuration()
 
-    /// Products with fewer multiply-adds than this skip packing (see `smallSgemm`).
-    static let smallThreshold = 0
-
-    /// `C = alpha · op(A) · op(B) + beta · C` (row-major) with `kernel`, on up to `threads` threads.
-    /// Shapes as in `GEMM.sgemm`.
+    /// `C = alpha · op(A) · op(B) + beta · C` (row-major) as `configuration` says. Shapes as in `GEMM.sgemm`.
     static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        threads: Int, kernel: MicroKernel = MicroKernels.selected, blocking: Blocking = defaultBlocking
+        configuration: Configuration = defaultConfiguration
     ) {
         if m <= 0 || n <= 0 { return }
         if k <= 0 || alpha == 0 {
@@ -38,26 +45,32 @@ enum FallbackGEMM {
             return
         }
         let work = m * n * k
-        if work < smallThreshold {
-            smallSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        // Split the larger dimension of C into tile-aligned parts, one per thread. Each part packs
-        // its own panels, so the threads never wait for one another.
+        let small = m <= configuration.smallRows
+        let kernel = configuration.kernel
+        // Split the larger dimension of C into tile-aligned parts, one per thread. Each part packs its
+        // own panels, so the threads never wait for one another.
         let splitColumns = n >= m
         let unit = splitColumns ? kernel.nr : kernel.mr
         let extent = splitColumns ? n : m
         let tiles = (extent + unit - 1) / unit
-        let parts = work >= parallelThreshold ? min(max(1, threads), tiles) : 1
+        let parts = work >= configuration.parallelThreshold ? min(max(1, configuration.threads), tiles) : 1
         let part: (Int) -> Void = { index in
             let start = min(extent, tiles * index / parts * unit)
             let end = min(extent, tiles * (index + 1) / parts * unit)
             guard start < end else { return }
-            blocked(transA: transA, transB: transB,
-                    rows: splitColumns ? 0..<m : start..<end, cols: splitColumns ? start..<end : 0..<n,
-                    k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                    kernel: kernel, blocking: blocking)
+            let (i0, j0) = splitColumns ? (0, start) : (start, 0)
+            let (rows, cols) = splitColumns ? (m, end - start) : (end - start, n)
+            let aPart = transA ? a + i0 : a + i0 * lda
+            let bPart = transB ? b + j0 * ldb : b + j0
+            let cPart = c + i0 * ldc + j0
+            if small {
+                smallSgemm(transA: transA, transB: transB, m: rows, n: cols, k: k, alpha: alpha,
+                           a: aPart, lda: lda, b: bPart, ldb: ldb, beta: beta, c: cPart, ldc: ldc)
+            } else {
+                blocked(transA: transA, transB: transB, m: rows, n: cols, k: k, alpha: alpha,
+                        a: aPart, lda: lda, b: bPart, ldb: ldb, beta: beta, c: cPart, ldc: ldc,
+                        kernel: kernel, blocking: configuration.blocking ?? kernel.blocking)
+            }
         }
         if parts == 1 {
             part(0)
@@ -68,37 +81,34 @@ enum FallbackGEMM {
         }
     }
 
-    /// One thread's share: the block `rows × cols` of C, with its own packing buffers (allocated once
-    /// per call).
+    /// The packed path on one thread, with packing buffers allocated once for the call.
     static func blocked(
-        transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, alpha: Float,
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, kernel: MicroKernel, blocking: Blocking
     ) {
         let mr = kernel.mr, nr = kernel.nr, copies = kernel.aCopies
         let kcMax = max(1, min(blocking.kc, k))
-        let mcMax = min(max(mr, blocking.mc / mr * mr), roundUp(rows.count, mr))
-        let ncMax = min(max(nr, blocking.nc / nr * nr), roundUp(cols.count, nr))
-        let aBuffer = allocateFloats(mcMax * kcMax * copies)
-        let bBuffer = allocateFloats(ncMax * kcMax)
-        let edge = allocateFloats(mr * nr)
-        defer {
-            aBuffer.deallocate()
-            bBuffer.deallocate()
-            edge.deallocate()
-        }
+        let mcMax = min(max(mr, blocking.mc / mr * mr), roundUp(m, mr))
+        let ncMax = min(max(nr, blocking.nc / nr * nr), roundUp(n, nr))
+        // One allocation holds the packed A block, the packed B block and an edge tile, each starting
+        // on a 64-byte boundary.
+        let aCount = roundUp(mcMax * kcMax * copies, 16), bCount = roundUp(ncMax * kcMax, 16)
+        let buffer = allocateFloats(aCount + bCount + mr * nr)
+        defer { buffer.deallocate() }
+        let aBuffer = buffer, bBuffer = buffer + aCount, edge = buffer + aCount + bCount
 
-        var jc = cols.lowerBound
-        while jc < cols.upperBound {
-            let ncCur = min(ncMax, cols.upperBound - jc)
+        var jc = 0
+        while jc < n {
+            let ncCur = min(ncMax, n - jc)
             var pc = 0
             while pc < k {
                 let kcCur = min(kcMax, k - pc)
                 let betaCur: Float = pc == 0 ? beta : 1
                 packB(transB: transB, b: b, ldb: ldb, p0: pc, kc: kcCur, j0: jc, nc: ncCur, nr: nr, into: bBuffer)
-                var ic = rows.lowerBound
-                while ic < rows.upperBound {
-                    let mcCur = min(mcMax, rows.upperBound - ic)
+                var ic = 0
+                while ic < m {
+                    let mcCur = min(mcMax, m - ic)
                     packA(transA: transA, a: a, lda: lda, i0: ic, mc: mcCur, p0: pc, kc: kcCur, mr: mr,
                           copies: copies, into: aBuffer)
                     var jr = 0
@@ -235,31 +245,96 @@ enum FallbackGEMM {
         }
     }
 
-    /// Unpacked product for tiny sizes: for each row of C, accumulate rows of op(B) scaled by op(A).
+    /// The unpacked path for few rows or tiny products: one row of C at a time, reading op(B) in place.
+    ///
+    /// Without transB each row of C accumulates rows of B scaled by A (SIMD over columns, four depths
+    /// at a time); with transB each element is a SIMD dot product of an A row and a B row. A transposed
+    /// A row is first copied into a contiguous buffer of k floats.
     static func smallSgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let aRow = transA ? 1 : lda, aCol = transA ? lda : 1
+        let rowBuffer: UnsafeMutablePointer<Float>? = transA ? allocateFloats(k) : nil
+        defer { rowBuffer?.deallocate() }
         for i in 0..<m {
-            let row = c + i * ldc
+            let aRow: UnsafePointer<Float>
+            if let rowBuffer {
+                for p in 0..<k { rowBuffer[p] = a[p * lda + i] }
+                aRow = UnsafePointer(rowBuffer)
+            } else {
+                aRow = a + i * lda
+            }
+            let cRow = c + i * ldc
             if transB {
-                // op(B)(p, j) = b[j*ldb + p]: a dot product per element.
                 for j in 0..<n {
-                    let bj = b + j * ldb
-                    var acc: Float = 0
-                    for p in 0..<k { acc += a[i * aRow + p * aCol] * bj[p] }
-                    row[j] = alpha * acc + (beta == 0 ? 0 : beta * row[j])
+                    let dot = alpha * dotProduct(aRow, b + j * ldb, count: k)
+                    cRow[j] = beta == 0 ? dot : dot + beta * cRow[j]
                 }
             } else {
-                GEMM.scaleC(m: 1, n: n, beta: beta, c: row, ldc: ldc)
-                for p in 0..<k {
-                    let scale = alpha * a[i * aRow + p * aCol]
-                    let bp = b + p * ldb
-                    for j in 0..<n { row[j] += scale * bp[j] }
+                GEMM.scaleC(m: 1, n: n, beta: beta, c: cRow, ldc: ldc)
+                var p = 0
+                while p + 4 <= k {
+                    axpy4(alpha * aRow[p], b + p * ldb, alpha * aRow[p + 1], b + (p + 1) * ldb,
+                          alpha * aRow[p + 2], b + (p + 2) * ldb, alpha * aRow[p + 3], b + (p + 3) * ldb,
+                          into: cRow, count: n)
+                    p += 4
+                }
+                while p < k {
+                    let s = alpha * aRow[p], bRow = b + p * ldb
+                    for j in 0..<n { cRow[j] += s * bRow[j] }
+                    p += 1
                 }
             }
         }
+    }
+
+    /// `y[0..<count] += s0·x0 + s1·x1 + s2·x2 + s3·x3`.
+    @inline(__always)
+    static func axpy4(
+        _ s0: Float, _ x0: UnsafePointer<Float>, _ s1: Float, _ x1: UnsafePointer<Float>,
+        _ s2: Float, _ x2: UnsafePointer<Float>, _ s3: Float, _ x3: UnsafePointer<Float>,
+        into y: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        typealias V = SIMD8<Float>
+        let v0 = V(repeating: s0), v1 = V(repeating: s1), v2 = V(repeating: s2), v3 = V(repeating: s3)
+        var j = 0
+        while j + 8 <= count {
+            let out = UnsafeMutableRawPointer(y + j)
+            var acc = out.loadUnaligned(as: V.self)
+            acc += v0 * UnsafeRawPointer(x0 + j).loadUnaligned(as: V.self)
+            acc += v1 * UnsafeRawPointer(x1 + j).loadUnaligned(as: V.self)
+            acc += v2 * UnsafeRawPointer(x2 + j).loadUnaligned(as: V.self)
+            acc += v3 * UnsafeRawPointer(x3 + j).loadUnaligned(as: V.self)
+            out.storeBytes(of: acc, as: V.self)
+            j += 8
+        }
+        while j < count {
+            y[j] += s0 * x0[j] + s1 * x1[j] + s2 * x2[j] + s3 * x3[j]
+            j += 1
+        }
+    }
+
+    /// `Σ x[p]·y[p]` over `0..<count`, with two SIMD8 accumulators.
+    @inline(__always)
+    static func dotProduct(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        typealias V = SIMD8<Float>
+        var acc0 = V(), acc1 = V()
+        var p = 0
+        while p + 16 <= count {
+            acc0 += UnsafeRawPointer(x + p).loadUnaligned(as: V.self) * UnsafeRawPointer(y + p).loadUnaligned(as: V.self)
+            acc1 += UnsafeRawPointer(x + p + 8).loadUnaligned(as: V.self) * UnsafeRawPointer(y + p + 8).loadUnaligned(as: V.self)
+            p += 16
+        }
+        if p + 8 <= count {
+            acc0 += UnsafeRawPointer(x + p).loadUnaligned(as: V.self) * UnsafeRawPointer(y + p).loadUnaligned(as: V.self)
+            p += 8
+        }
+        var sum = (acc0 + acc1).sum()
+        while p < count {
+            sum += x[p] * y[p]
+            p += 1
+        }
+        return sum
     }
 }

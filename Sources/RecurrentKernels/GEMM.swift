@@ -49,8 +49,7 @@ public enum GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         FallbackGEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                           threads: Parallel.threadCount)
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     /// The micro-kernel the fallback uses on this CPU, e.g. `avx2+fma 6x16` or `swift-simd 6x8`.
