@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layering (a lower module never imports a higher one):
 //   RecurrentKernels  BLAS found at run time, portable SIMD GEMM, parallel loops, elementwise math
+//                     (CRecurrentKernels: its AVX2+FMA micro-kernel in C)
 //   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
 //   RecurrentData     safetensors and other file formats
 //   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
@@ -18,7 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "RecurrentKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // C micro-kernels compiled per function for AVX2+FMA and picked at run time (no unsafe flags).
+        .target(name: "CRecurrentKernels"),
+        .target(name: "RecurrentKernels", dependencies: ["CRecurrentKernels"], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "RecurrentCore", dependencies: ["RecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
         .target(name: "RecurrentNN", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),

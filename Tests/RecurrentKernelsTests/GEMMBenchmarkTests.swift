@@ -1,0 +1,21 @@
+import Testing
+@testable import RecurrentKernels
+
+@Suite struct GEMMBenchmarkTests {
+    @Test(arguments: GEMMBenchmark.Backend.allCases)
+    func runReportsARate(backend: GEMMBenchmark.Backend) {
+        let result = GEMMBenchmark.run(n: 24, backend: backend, minTime: 0)
+        let needsBLAS = backend == .blas || backend == .blasDirect
+        if needsBLAS && !GEMM.blasAvailable {
+            #expect(result == nil)
+            return
+        }
+        guard let result else {
+            Issue.record("no result for \(backend)")
+            return
+        }
+        #expect(result.samples >= 3)
+        #expect(result.medianSeconds > 0)
+        #expect(abs(result.gflops - 2 * 24 * 24 * 24 / result.medianSeconds / 1e9) <= 1e-9 * result.gflops)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import RecurrentKernels
-
-@Test func moduleLoads() { #expect(Bool(true)) }
