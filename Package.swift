@@ -22,9 +22,9 @@ let package = Package(
         // C micro-kernels compiled per function for AVX2+FMA and picked at run time (no unsafe flags).
         .target(name: "CRecurrentKernels"),
         .target(name: "RecurrentKernels", dependencies: ["CRecurrentKernels"], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        .target(name: "RecurrentCore", dependencies: ["RecurrentKernels"]),
+        .target(name: "RecurrentCore", dependencies: ["RecurrentKernels", "CRecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
-        .target(name: "RecurrentNN", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .target(name: "RecurrentNN", dependencies: ["CRecurrentKernels", "RecurrentKernels", "RecurrentCore", "RecurrentData"]),
         .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN"]),
         .executableTarget(
             name: "recurrent",

@@ -13,4 +13,6 @@ int rk_cpu_has_avx2_fma(void);
 void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
                                float alpha, float beta);
 
+#include "RecurrentGates.h"
+
 #endif

@@ -22,7 +22,7 @@ public struct GoldenCase {
         name = url.deletingPathExtension().lastPathComponent
         guard let text = file.metadata["case"], let data = text.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ParityError("\(url.path): metadata has no JSON object under 'case'")
+            throw ParityError("metadata has no JSON object under 'case'")
         }
         configuration = object
         var tensors: [String: Tensor] = [:], integers: [String: IntTensor] = [:]
@@ -42,7 +42,7 @@ public struct GoldenCase {
 
     /// A float tensor that must exist.
     public func tensor(_ key: String) throws -> Tensor {
-        guard let t = tensors[key] else { throw ParityError("\(name): missing tensor '\(key)'") }
+        guard let t = tensors[key] else { throw ParityError("missing tensor '\(key)'") }
         return t
     }
 
@@ -51,7 +51,7 @@ public struct GoldenCase {
         if let v = configuration[key] as? Int { return v }
         if let v = configuration[key] as? NSNumber { return v.intValue }
         if let value { return value }
-        throw ParityError("\(name): metadata lacks integer '\(key)'")
+        throw ParityError("metadata lacks integer '\(key)'")
     }
 
     /// A boolean setting from the metadata.

@@ -12,15 +12,15 @@ public enum Parity {
     public static func run(_ url: URL, tolerance: Float = defaultTolerance) throws -> ParityReport {
         let golden = try GoldenCase(contentsOf: url)
         guard let runner = runners[golden.module] else {
-            throw ParityError("\(url.lastPathComponent): module '\(golden.module)' is not supported")
+            throw ParityError("module '\(golden.module)' is not supported")
         }
         let computed = try runner(golden)
         var entries: [ParityReport.Entry] = []
         for (key, expected) in golden.tensors.sorted(by: { $0.key < $1.key })
         where key.hasPrefix("output.") || key.hasPrefix("grad.") {
-            guard let ours = computed[key] else { throw ParityError("\(golden.name): the library produced no '\(key)'") }
+            guard let ours = computed[key] else { throw ParityError("the library produced no '\(key)'") }
             guard ours.shape == expected.shape else {
-                throw ParityError("\(golden.name): '\(key)' has shape \(ours.shape), PyTorch's has \(expected.shape)")
+                throw ParityError("'\(key)' has shape \(ours.shape), PyTorch's has \(expected.shape)")
             }
             var maxAbsolute: Float = 0, maxScaled: Float = 0
             for (a, b) in zip(ours.scalars, expected.scalars) {

@@ -1,3 +1,4 @@
+import CRecurrentKernels
 import Foundation
 import RecurrentKernels
 import RecurrentCore
@@ -138,43 +139,19 @@ enum FusedRecurrence {
                     case .lstm:
                         let cell = c! + b * H
                         let target = unprojected.map { $0.pointer + b * H } ?? (h + b * P)
-                        for j in 0..<H {
-                            let i = Activation.sigmoid(a[j] + r[j])
-                            let f = Activation.sigmoid(a[H + j] + r[H + j])
-                            let g = Foundation.tanh(a[2 * H + j] + r[2 * H + j])
-                            let o = Activation.sigmoid(a[3 * H + j] + r[3 * H + j])
-                            let cNew = f * cell[j] + i * g
-                            cell[j] = cNew
-                            target[j] = o * Foundation.tanh(cNew)
-                            if let gatesOut {
-                                gatesOut[j] = i; gatesOut[H + j] = f; gatesOut[2 * H + j] = g; gatesOut[3 * H + j] = o
-                            }
-                        }
+                        rk_lstm_forward_row(H, a, r, cell, target, gatesOut)
                         if let tape { (tape.cell!.pointer + (t * B + b) * H).update(from: cell, count: H) }
-                        if unprojected == nil { for j in 0..<H { out[j] = target[j] } }
+                        if unprojected == nil { out.update(from: target, count: H) }
                     case .gru:
                         let hb = h + b * H
                         let candidate = tape.map { $0.hiddenCandidate!.pointer + (t * B + b) * H }
-                        for j in 0..<H {
-                            let reset = Activation.sigmoid(a[j] + r[j])
-                            let update = Activation.sigmoid(a[H + j] + r[H + j])
-                            let hn = r[2 * H + j] + (hiddenNBias?[j] ?? 0)
-                            let n = Foundation.tanh(a[2 * H + j] + reset * hn)
-                            let hNew = (1 - update) * n + update * hb[j]
-                            hb[j] = hNew
-                            out[j] = hNew
-                            if let gatesOut { gatesOut[j] = reset; gatesOut[H + j] = update; gatesOut[2 * H + j] = n }
-                            candidate?[j] = hn
-                        }
+                        rk_gru_forward_row(H, a, r, hiddenNBias, hb, gatesOut, candidate)
+                        out.update(from: hb, count: H)
                     case .rnnTanh, .rnnReLU:
                         let hb = h + b * H
-                        for j in 0..<H {
-                            let pre = a[j] + r[j]
-                            let hNew = kind == .rnnTanh ? Foundation.tanh(pre) : Swift.max(pre, 0)
-                            hb[j] = hNew
-                            out[j] = hNew
-                            gatesOut?[j] = hNew
-                        }
+                        rk_rnn_forward_row(H, a, r, kind == .rnnReLU ? 1 : 0, hb)
+                        out.update(from: hb, count: H)
+                        gatesOut?.update(from: hb, count: H)
                     }
                 }
             }
@@ -252,40 +229,14 @@ enum FusedRecurrence {
                     switch kind {
                     case .lstm:
                         let dm = dUnprojected.map { $0.pointer + b * H } ?? (dh.pointer + b * P)
-                        let dcb = dc!.pointer + b * H
-                        let cell = tape.cell!.pointer + (t * B + b) * H
-                        let previousCell = tape.previousCell!.pointer + (t * B + b) * H
-                        for j in 0..<H {
-                            let i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j]
-                            let tc = Foundation.tanh(cell[j])
-                            let dct = dcb[j] + dm[j] * o * (1 - tc * tc)
-                            dg[j] = dct * g * i * (1 - i)
-                            dg[H + j] = dct * previousCell[j] * f * (1 - f)
-                            dg[2 * H + j] = dct * i * (1 - g * g)
-                            dg[3 * H + j] = dm[j] * tc * o * (1 - o)
-                            dcb[j] = dct * f
-                        }
+                        rk_lstm_backward_row(H, gates, tape.cell!.pointer + (t * B + b) * H,
+                                             tape.previousCell!.pointer + (t * B + b) * H, dm, dc!.pointer + b * H, dg)
                     case .gru:
-                        let dhb = dh.pointer + b * H
-                        let dgh = dHiddenGates!.pointer + (t * B + b) * GH
-                        let previous = tape.previousHidden.pointer + (t * B + b) * H
-                        let candidate = tape.hiddenCandidate!.pointer + (t * B + b) * H
-                        for j in 0..<H {
-                            let reset = gates[j], update = gates[H + j], n = gates[2 * H + j]
-                            let d = dhb[j]
-                            let dn = d * (1 - update) * (1 - n * n)
-                            let dr = dn * candidate[j] * reset * (1 - reset)
-                            let dz = d * (previous[j] - n) * update * (1 - update)
-                            dg[j] = dr; dg[H + j] = dz; dg[2 * H + j] = dn
-                            dgh[j] = dr; dgh[H + j] = dz; dgh[2 * H + j] = dn * reset
-                            dhb[j] = d * update
-                        }
+                        rk_gru_backward_row(H, gates, tape.previousHidden.pointer + (t * B + b) * H,
+                                            tape.hiddenCandidate!.pointer + (t * B + b) * H, dh.pointer + b * H,
+                                            dg, dHiddenGates!.pointer + (t * B + b) * GH)
                     case .rnnTanh, .rnnReLU:
-                        let dhb = dh.pointer + b * H
-                        for j in 0..<H {
-                            let hNew = gates[j]
-                            dg[j] = kind == .rnnTanh ? dhb[j] * (1 - hNew * hNew) : (hNew > 0 ? dhb[j] : 0)
-                        }
+                        rk_rnn_backward_row(H, gates, dh.pointer + b * H, kind == .rnnReLU ? 1 : 0, dg)
                     }
                 }
             }
