@@ -131,3 +131,31 @@ func genericTwin(of net: RecurrentNetwork) -> RecurrentLayer<FusedCell> {
         #expect(throws: StateDictError.shapeMismatch(key: "bias_hh_l0", expected: [9], found: [3])) { try net.load(stateDict: dict) }
     }
 }
+
+@Suite struct ThreadedRecurrenceTests {
+    /// Large enough for the batch to be split across threads (the fused kernel's row slices).
+    @Test(arguments: RecurrenceKind.allCases)
+    func rowSlicesGiveTheSameValuesAndGradientsAsTheGenericLayer(kind: RecurrenceKind) throws {
+        let net = RecurrentNetwork(kind: kind, inputSize: 8, hiddenSize: 32, bidirectional: true, seed: 21)
+        let twin = genericTwin(of: net)
+        var g = TestTensors(seed: 22)
+        let x = g.uniform([6, 16, 8])
+        let lengths = (0..<16).map { 1 + ($0 * 5) % 6 }
+        let seed = g.uniform([6, 16, 64])
+        let fused = try net(x, lengths: lengths)
+        let generic = try twin(x, lengths: lengths)
+        #expect(fused.output.isApproximatelyEqual(to: generic.output, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+        #expect(fused.hidden.isApproximatelyEqual(to: generic.hidden, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+        (fused.output * seed).sum().backward()
+        (generic.output * seed).sum().backward()
+        for d in 0..<2 {
+            let suffix = "_l0" + (d == 1 ? "_reverse" : "")
+            let netGrads = Dictionary(uniqueKeysWithValues: net.namedParameters.map { ($0.key, $0.parameter.grad!) })
+            let twinGrads = Dictionary(uniqueKeysWithValues: twin.namedParameters.map { ($0.key, $0.parameter.grad!) })
+            for key in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+                let a = netGrads[key + suffix]!, b = twinGrads["cells.0.\(d).\(key)"]!
+                #expect(a.isApproximatelyEqual(to: b, relativeTolerance: 1e-4, absoluteTolerance: 1e-5), "\(kind) \(key)\(suffix)")
+            }
+        }
+    }
+}

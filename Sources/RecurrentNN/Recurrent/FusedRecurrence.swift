@@ -66,8 +66,48 @@ final class RecurrenceTape {
 /// `t` only when `t < lengths[b]`; otherwise its output is zero and its state is carried unchanged, so the
 /// final state is its own last valid step, and the reverse direction starts at its own last element.
 enum FusedRecurrence {
-    /// Rows of gate math below which a step's loop stays on one thread.
-    static let parallelGrain = 8192
+    /// Batch rows below which a layer runs on one thread (its GEMMs may still use BLAS's threads).
+    static let rowsPerThread = 4
+
+    /// Splits the batch rows into contiguous slices, one per thread, and runs `body` on each.
+    ///
+    /// Batch rows are independent through the whole recurrence, so each thread runs every time step of
+    /// its own rows with no synchronization between steps; BLAS runs single-threaded inside the slices.
+    static func forEachRowSlice(batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let slices = Swift.min(Parallel.threadCount, batch / rowsPerThread)
+        guard slices > 1 && work >= 1 << 16 else {
+            body(0..<batch)
+            return
+        }
+        GEMM.withSingleThreadedBLAS {
+            Parallel.forChunks(count: batch, grain: (batch + slices - 1) / slices, body)
+        }
+    }
+
+    /// The input projection of every step at once, `[T·B, G·H]`, with the biases that can be folded in:
+    /// `b_ih + b_hh` (GRU: `b_ih`, plus `b_hh` for r and z only; `b_hn` is multiplied by the reset gate).
+    static func projectInputs(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights) -> FloatBuffer {
+        let (rows, I, H, GH) = (s.steps * s.batch, s.input, s.hidden, s.gateWidth)
+        let projected = FloatBuffer(count: rows * GH)
+        let xw = projected.pointer
+        if rows > 0 && I > 0 {
+            GEMM.sgemm(transA: false, transB: true, m: rows, n: GH, k: I, alpha: 1, a: x, lda: I,
+                       b: w.inputWeight, ldb: I, beta: 0, c: xw, ldc: GH)
+        }
+        guard w.inputBias != nil || w.hiddenBias != nil else { return projected }
+        var bias = [Float](repeating: 0, count: GH)
+        if let b = w.inputBias { for j in 0..<GH { bias[j] += b[j] } }
+        if let b = w.hiddenBias { for j in 0..<(s.kind == .gru ? 2 * H : GH) { bias[j] += b[j] } }
+        bias.withUnsafeBufferPointer { bias in
+            Parallel.forChunks(count: rows, grain: Swift.max(1, (1 << 15) / Swift.max(GH, 1))) { range in
+                for row in range {
+                    let r = xw + row * GH
+                    for j in 0..<GH { r[j] += bias[j] }
+                }
+            }
+        }
+        return projected
+    }
 
     /// Runs the forward pass.
     ///
@@ -82,90 +122,75 @@ enum FusedRecurrence {
                         h0: UnsafePointer<Float>, c0: UnsafePointer<Float>?, weights w: RecurrenceWeights,
                         output: UnsafeMutablePointer<Float>, outputStride: Int,
                         hN: UnsafeMutablePointer<Float>, cN: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?) {
-        let (T, B, I, H, P, GH) = (s.steps, s.batch, s.input, s.hidden, s.output, s.gateWidth)
-        let kind = s.kind
+        let projected = projectInputs(s, x: x, weights: w)
+        hN.update(from: h0, count: s.batch * s.output)
+        if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
+        forEachRowSlice(batch: s.batch, work: s.steps * s.batch * s.gateWidth * s.output) { rows in
+            forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
+                        outputStride: outputStride, h: hN, c: cN, tape: tape)
+        }
+    }
 
-        // Input projection for all steps at once, with the biases that can be folded into it.
-        let projectedInput = FloatBuffer(count: T * B * GH)
-        let xw = projectedInput.pointer
-        if T * B > 0 && I > 0 {
-            GEMM.sgemm(transA: false, transB: true, m: T * B, n: GH, k: I, alpha: 1, a: x, lda: I,
-                       b: w.inputWeight, ldb: I, beta: 0, c: xw, ldc: GH)
-        }
-        let foldedBias = FloatBuffer(count: GH)
-        if let b = w.inputBias { for j in 0..<GH { foldedBias[j] += b[j] } }
-        if let b = w.hiddenBias {
-            // GRU keeps b_hn apart: it is multiplied by the reset gate.
-            let folded = kind == .gru ? 2 * H : GH
-            for j in 0..<folded { foldedBias[j] += b[j] }
-        }
-        if w.inputBias != nil || w.hiddenBias != nil {
-            for row in 0..<(T * B) {
-                let r = xw + row * GH
-                for j in 0..<GH { r[j] += foldedBias[j] }
-            }
-        }
+    /// The recurrence over all steps for the batch rows `rows`; `h` and `c` hold the state in and out.
+    private static func forwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
+                                    weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                    h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?) {
+        let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+        let kind = s.kind, first = rows.lowerBound, count = rows.count
         let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H } : nil
-
-        let h = hN, c = cN
-        h.update(from: h0, count: B * P)
-        if let c, let c0 { c.update(from: c0, count: B * H) }
-        let hiddenProjection = FloatBuffer(count: B * GH)
-        let hh = hiddenProjection.pointer
-        let unprojected = s.projected ? FloatBuffer(count: B * H) : nil
-        let projectedHidden = s.projected ? FloatBuffer(count: B * P) : nil
-        let rowsPerChunk = Swift.max(1, parallelGrain / Swift.max(GH, 1))
+        // Per-slice workspaces, reused by every step.
+        let hiddenProjection = FloatBuffer(count: count * GH)
+        let unprojected = s.projected ? FloatBuffer(count: count * H) : nil
+        let projectedHidden = s.projected ? FloatBuffer(count: count * P) : nil
 
         for step in 0..<T {
             let t = s.reverse ? T - 1 - step : step
             if let tape {
-                (tape.previousHidden.pointer + t * B * P).update(from: h, count: B * P)
-                if let c { (tape.previousCell!.pointer + t * B * H).update(from: c, count: B * H) }
+                (tape.previousHidden.pointer + (t * B + first) * P).update(from: h + first * P, count: count * P)
+                if let c { (tape.previousCell!.pointer + (t * B + first) * H).update(from: c + first * H, count: count * H) }
             }
             if P > 0 {
-                GEMM.sgemm(transA: false, transB: true, m: B, n: GH, k: P, alpha: 1, a: h, lda: P,
-                           b: w.hiddenWeight, ldb: P, beta: 0, c: hh, ldc: GH)
+                GEMM.sgemm(transA: false, transB: true, m: count, n: GH, k: P, alpha: 1, a: h + first * P, lda: P,
+                           b: w.hiddenWeight, ldb: P, beta: 0, c: hiddenProjection.pointer, ldc: GH)
             }
-            Parallel.forChunks(count: B, grain: rowsPerChunk) { rows in
-                for b in rows {
-                    let out = output + (t * B + b) * outputStride
-                    guard lengths.map({ t < $0[b] }) ?? true else {
-                        for j in 0..<P { out[j] = 0 }
-                        continue
-                    }
-                    let a = xw + (t * B + b) * GH, r = hh + b * GH
-                    let gatesOut = tape.map { $0.gates.pointer + (t * B + b) * GH }
-                    switch kind {
-                    case .lstm:
-                        let cell = c! + b * H
-                        let target = unprojected.map { $0.pointer + b * H } ?? (h + b * P)
-                        rk_lstm_forward_row(H, a, r, cell, target, gatesOut)
-                        if let tape { (tape.cell!.pointer + (t * B + b) * H).update(from: cell, count: H) }
-                        if unprojected == nil { out.update(from: target, count: H) }
-                    case .gru:
-                        let hb = h + b * H
-                        let candidate = tape.map { $0.hiddenCandidate!.pointer + (t * B + b) * H }
-                        rk_gru_forward_row(H, a, r, hiddenNBias, hb, gatesOut, candidate)
-                        out.update(from: hb, count: H)
-                    case .rnnTanh, .rnnReLU:
-                        let hb = h + b * H
-                        rk_rnn_forward_row(H, a, r, kind == .rnnReLU ? 1 : 0, hb)
-                        out.update(from: hb, count: H)
-                        gatesOut?.update(from: hb, count: H)
-                    }
+            for b in rows {
+                let out = output + (t * B + b) * outputStride
+                guard lengths.map({ t < $0[b] }) ?? true else {
+                    out.update(repeating: 0, count: P)
+                    continue
+                }
+                let a = xw + (t * B + b) * GH, r = hiddenProjection.pointer + (b - first) * GH
+                let gatesOut = tape.map { $0.gates.pointer + (t * B + b) * GH }
+                switch kind {
+                case .lstm:
+                    let cell = c! + b * H
+                    let target = unprojected.map { $0.pointer + (b - first) * H } ?? (h + b * P)
+                    rk_lstm_forward_row(H, a, r, cell, target, gatesOut)
+                    if let tape { (tape.cell!.pointer + (t * B + b) * H).update(from: cell, count: H) }
+                    if unprojected == nil { out.update(from: target, count: H) }
+                case .gru:
+                    let hb = h + b * H
+                    let candidate = tape.map { $0.hiddenCandidate!.pointer + (t * B + b) * H }
+                    rk_gru_forward_row(H, a, r, hiddenNBias, hb, gatesOut, candidate)
+                    out.update(from: hb, count: H)
+                case .rnnTanh, .rnnReLU:
+                    let hb = h + b * H
+                    rk_rnn_forward_row(H, a, r, kind == .rnnReLU ? 1 : 0, hb)
+                    out.update(from: hb, count: H)
+                    gatesOut?.update(from: hb, count: H)
                 }
             }
             if let unprojected, let projectedHidden, let proj = w.projection {
                 // h = (o ⊙ tanh c) · W_hrᵀ for the active rows.
-                GEMM.sgemm(transA: false, transB: true, m: B, n: P, k: H, alpha: 1, a: unprojected.pointer, lda: H,
+                GEMM.sgemm(transA: false, transB: true, m: count, n: P, k: H, alpha: 1, a: unprojected.pointer, lda: H,
                            b: proj, ldb: H, beta: 0, c: projectedHidden.pointer, ldc: P)
-                for b in 0..<B where lengths.map({ t < $0[b] }) ?? true {
-                    let out = output + (t * B + b) * outputStride
-                    for j in 0..<P {
-                        h[b * P + j] = projectedHidden[b * P + j]
-                        out[j] = projectedHidden[b * P + j]
+                for b in rows where lengths.map({ t < $0[b] }) ?? true {
+                    let source = projectedHidden.pointer + (b - first) * P
+                    (h + b * P).update(from: source, count: P)
+                    (output + (t * B + b) * outputStride).update(from: source, count: P)
+                    if let tape {
+                        (tape.unprojected!.pointer + (t * B + b) * H).update(from: unprojected.pointer + (b - first) * H, count: H)
                     }
-                    if let tape { (tape.unprojected!.pointer + (t * B + b) * H).update(from: unprojected.pointer + b * H, count: H) }
                 }
             }
         }
@@ -187,6 +212,25 @@ enum FusedRecurrence {
         let dProjection: UnsafeMutablePointer<Float>?
     }
 
+    /// The backward pass's per-step gradient buffers, all in time order.
+    private final class BackwardBuffers {
+        /// `[B, P]` gradient reaching h, `[B, H]` reaching c.
+        let dh: FloatBuffer, dc: FloatBuffer?
+        /// `[T, B, G·H]`: gate pre-activation gradients on the input side and (GRU) the hidden side.
+        let dGates: FloatBuffer, dHiddenGates: FloatBuffer?
+        /// `[T, B, P]`: gradients of projected outputs (projected LSTMs).
+        let dProjected: FloatBuffer?
+
+        init(_ s: RecurrenceShape, dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?) {
+            let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+            dh = FloatBuffer(copying: dhN, count: B * P)
+            dc = s.kind.hasCell ? (dcN.map { FloatBuffer(copying: $0, count: B * H) } ?? FloatBuffer(count: B * H)) : nil
+            dGates = FloatBuffer(count: T * B * GH)
+            dHiddenGates = s.kind == .gru ? FloatBuffer(count: T * B * GH) : nil
+            dProjected = s.projected ? FloatBuffer(count: T * B * P) : nil
+        }
+    }
+
     /// Runs the backward pass from the gradients of the outputs and of the final state.
     ///
     /// - Parameters:
@@ -196,84 +240,88 @@ enum FusedRecurrence {
                          tape: RecurrenceTape, dOutput: UnsafePointer<Float>, outputStride: Int,
                          dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?, into grads: Gradients) {
         let (T, B, I, H, P, GH) = (s.steps, s.batch, s.input, s.hidden, s.output, s.gateWidth)
-        let kind = s.kind
-        let dh = FloatBuffer(copying: dhN, count: B * P)
-        let dc = kind.hasCell ? (dcN.map { FloatBuffer(copying: $0, count: B * H) } ?? FloatBuffer(count: B * H)) : nil
-        // Gradients of the gate pre-activations: on the input side, and (GRU) on the hidden side.
-        let dGates = FloatBuffer(count: T * B * GH)
-        let dHiddenGates = kind == .gru ? FloatBuffer(count: T * B * GH) : nil
-        let dProjected = s.projected ? FloatBuffer(count: T * B * P) : nil
-        let dUnprojected = s.projected ? FloatBuffer(count: B * H) : nil
-        let carried = FloatBuffer(count: B * P)
-        let rowsPerChunk = Swift.max(1, parallelGrain / Swift.max(GH, 1))
-        func active(_ t: Int, _ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
-
-        for step in stride(from: T - 1, through: 0, by: -1) {
-            let t = s.reverse ? T - 1 - step : step
-            // The gradient reaching h_t: from later steps (dh) plus from this step's output.
-            for b in 0..<B where active(t, b) {
-                let d = dOutput + (t * B + b) * outputStride
-                for j in 0..<P { dh[b * P + j] += d[j] }
-            }
-            if let dProjected, let dUnprojected, let proj = w.projection {
-                for b in 0..<B where active(t, b) {
-                    (dProjected.pointer + (t * B + b) * P).update(from: dh.pointer + b * P, count: P)
-                }
-                GEMM.sgemm(transA: false, transB: false, m: B, n: H, k: P, alpha: 1, a: dh.pointer, lda: P,
-                           b: proj, ldb: H, beta: 0, c: dUnprojected.pointer, ldc: H)
-            }
-            Parallel.forChunks(count: B, grain: rowsPerChunk) { rows in
-                for b in rows where active(t, b) {
-                    let gates = tape.gates.pointer + (t * B + b) * GH
-                    let dg = dGates.pointer + (t * B + b) * GH
-                    switch kind {
-                    case .lstm:
-                        let dm = dUnprojected.map { $0.pointer + b * H } ?? (dh.pointer + b * P)
-                        rk_lstm_backward_row(H, gates, tape.cell!.pointer + (t * B + b) * H,
-                                             tape.previousCell!.pointer + (t * B + b) * H, dm, dc!.pointer + b * H, dg)
-                    case .gru:
-                        rk_gru_backward_row(H, gates, tape.previousHidden.pointer + (t * B + b) * H,
-                                            tape.hiddenCandidate!.pointer + (t * B + b) * H, dh.pointer + b * H,
-                                            dg, dHiddenGates!.pointer + (t * B + b) * GH)
-                    case .rnnTanh, .rnnReLU:
-                        rk_rnn_backward_row(H, gates, dh.pointer + b * H, kind == .rnnReLU ? 1 : 0, dg)
-                    }
-                }
-            }
-            // Carry the gradient to h_{t-1} through W_hh.
-            let hiddenSide = (dHiddenGates ?? dGates).pointer + t * B * GH
-            if P > 0 {
-                GEMM.sgemm(transA: false, transB: false, m: B, n: P, k: GH, alpha: 1, a: hiddenSide, lda: GH,
-                           b: w.hiddenWeight, ldb: P, beta: 0, c: carried.pointer, ldc: P)
-            }
-            for b in 0..<B where active(t, b) {
-                let keep: Float = kind == .gru ? 1 : 0  // GRU already holds z ⊙ dh, the direct path
-                for j in 0..<P { dh[b * P + j] = keep * dh[b * P + j] + carried[b * P + j] }
-            }
+        let buffers = BackwardBuffers(s, dhN: dhN, dcN: dcN)
+        forEachRowSlice(batch: B, work: T * B * GH * P) { rows in
+            backwardRows(rows, s, lengths: lengths, weights: w, tape: tape, dOutput: dOutput, outputStride: outputStride,
+                         buffers: buffers)
         }
-
-        if let dh0 = grads.dh0 { dh0.update(from: dh.pointer, count: B * P) }
-        if let dc0 = grads.dc0, let dc { dc0.update(from: dc.pointer, count: B * H) }
+        if let dh0 = grads.dh0 { dh0.update(from: buffers.dh.pointer, count: B * P) }
+        if let dc0 = grads.dc0, let dc = buffers.dc { dc0.update(from: dc.pointer, count: B * H) }
+        // Weight gradients: one GEMM each over all steps.
         let rows = T * B
-        let hiddenSide = (dHiddenGates ?? dGates).pointer
-        if let dx = grads.dx {
-            if rows > 0 && I > 0 {
-                GEMM.sgemm(transA: false, transB: false, m: rows, n: I, k: GH, alpha: 1, a: dGates.pointer, lda: GH,
-                           b: w.inputWeight, ldb: I, beta: grads.accumulateInput ? 1 : 0, c: dx, ldc: I)
-            }
+        let dGates = buffers.dGates.pointer
+        let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer
+        if let dx = grads.dx, rows > 0 && I > 0 {
+            GEMM.sgemm(transA: false, transB: false, m: rows, n: I, k: GH, alpha: 1, a: dGates, lda: GH,
+                       b: w.inputWeight, ldb: I, beta: grads.accumulateInput ? 1 : 0, c: dx, ldc: I)
         }
         if let d = grads.dInputWeight {
-            gemmOrZero(transA: true, transB: false, m: GH, n: I, k: rows, a: dGates.pointer, lda: GH, b: x, ldb: I, c: d, ldc: I)
+            gemmOrZero(transA: true, transB: false, m: GH, n: I, k: rows, a: dGates, lda: GH, b: x, ldb: I, c: d, ldc: I)
         }
         if let d = grads.dHiddenWeight {
             gemmOrZero(transA: true, transB: false, m: GH, n: P, k: rows, a: hiddenSide, lda: GH,
                        b: tape.previousHidden.pointer, ldb: P, c: d, ldc: P)
         }
-        if let d = grads.dInputBias { columnSums(dGates.pointer, rows: rows, columns: GH, into: d) }
+        if let d = grads.dInputBias { columnSums(dGates, rows: rows, columns: GH, into: d) }
         if let d = grads.dHiddenBias { columnSums(hiddenSide, rows: rows, columns: GH, into: d) }
-        if let d = grads.dProjection, let dProjected {
+        if let d = grads.dProjection, let dProjected = buffers.dProjected {
             gemmOrZero(transA: true, transB: false, m: P, n: H, k: rows, a: dProjected.pointer, lda: P,
                        b: tape.unprojected!.pointer, ldb: H, c: d, ldc: H)
+        }
+    }
+
+    /// Back-propagation through time for the batch rows `rows`.
+    private static func backwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, lengths: [Int]?, weights w: RecurrenceWeights,
+                                     tape: RecurrenceTape, dOutput: UnsafePointer<Float>, outputStride: Int,
+                                     buffers: BackwardBuffers) {
+        let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+        let kind = s.kind, first = rows.lowerBound, count = rows.count
+        let dh = buffers.dh.pointer
+        let dUnprojected = s.projected ? FloatBuffer(count: count * H) : nil
+        let carried = FloatBuffer(count: count * P)
+        func active(_ t: Int, _ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
+
+        for step in stride(from: T - 1, through: 0, by: -1) {
+            let t = s.reverse ? T - 1 - step : step
+            // The gradient reaching h_t: from later steps (dh) plus from this step's output.
+            for b in rows where active(t, b) {
+                let d = dOutput + (t * B + b) * outputStride
+                for j in 0..<P { dh[b * P + j] += d[j] }
+            }
+            if let dProjected = buffers.dProjected, let dUnprojected, let proj = w.projection {
+                for b in rows where active(t, b) {
+                    (dProjected.pointer + (t * B + b) * P).update(from: dh + b * P, count: P)
+                }
+                GEMM.sgemm(transA: false, transB: false, m: count, n: H, k: P, alpha: 1, a: dh + first * P, lda: P,
+                           b: proj, ldb: H, beta: 0, c: dUnprojected.pointer, ldc: H)
+            }
+            for b in rows where active(t, b) {
+                let gates = tape.gates.pointer + (t * B + b) * GH
+                let dg = buffers.dGates.pointer + (t * B + b) * GH
+                switch kind {
+                case .lstm:
+                    let dm = dUnprojected.map { $0.pointer + (b - first) * H } ?? (dh + b * P)
+                    rk_lstm_backward_row(H, gates, tape.cell!.pointer + (t * B + b) * H,
+                                         tape.previousCell!.pointer + (t * B + b) * H, dm, buffers.dc!.pointer + b * H, dg)
+                case .gru:
+                    rk_gru_backward_row(H, gates, tape.previousHidden.pointer + (t * B + b) * H,
+                                        tape.hiddenCandidate!.pointer + (t * B + b) * H, dh + b * H,
+                                        dg, buffers.dHiddenGates!.pointer + (t * B + b) * GH)
+                case .rnnTanh, .rnnReLU:
+                    rk_rnn_backward_row(H, gates, dh + b * H, kind == .rnnReLU ? 1 : 0, dg)
+                }
+            }
+            // Carry the gradient to h_{t-1} through W_hh.
+            let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer + (t * B + first) * GH
+            if P > 0 {
+                GEMM.sgemm(transA: false, transB: false, m: count, n: P, k: GH, alpha: 1, a: hiddenSide, lda: GH,
+                           b: w.hiddenWeight, ldb: P, beta: 0, c: carried.pointer, ldc: P)
+            }
+            let keep: Float = kind == .gru ? 1 : 0  // GRU's dh already holds z ⊙ dh, the direct path
+            for b in rows where active(t, b) {
+                let from = carried.pointer + (b - first) * P
+                for j in 0..<P { dh[b * P + j] = keep * dh[b * P + j] + from[j] }
+            }
         }
     }
 
