@@ -38,25 +38,25 @@ RK_INLINE void sigmoid_body(long n, const float *x, float *out) {
     for (long i = 0; i < n; i++) out[i] = rk_fast_sigmoid(x[i]);
 }
 
-RK_INLINE void lstm_forward_body(long H, const float *restrict a, const float *restrict r, float *restrict c,
-                                 float *restrict h, float *restrict gates) {
+RK_INLINE void lstm_forward_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
+                                 float *restrict c, float *restrict h, long gs, float *restrict gates) {
     if (gates) {
-        for (long j = 0; j < H; j++) {
+        for (long j = 0; j < n; j++) {
             float i = rk_fast_sigmoid(a[j] + r[j]);
-            float f = rk_fast_sigmoid(a[H + j] + r[H + j]);
-            float g = rk_fast_tanh(a[2 * H + j] + r[2 * H + j]);
-            float o = rk_fast_sigmoid(a[3 * H + j] + r[3 * H + j]);
+            float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
+            float g = rk_fast_tanh(a[2 * as + j] + r[2 * rs + j]);
+            float o = rk_fast_sigmoid(a[3 * as + j] + r[3 * rs + j]);
             float cn = f * c[j] + i * g;
             c[j] = cn;
             h[j] = o * rk_fast_tanh(cn);
-            gates[j] = i; gates[H + j] = f; gates[2 * H + j] = g; gates[3 * H + j] = o;
+            gates[j] = i; gates[gs + j] = f; gates[2 * gs + j] = g; gates[3 * gs + j] = o;
         }
     } else {
-        for (long j = 0; j < H; j++) {
+        for (long j = 0; j < n; j++) {
             float i = rk_fast_sigmoid(a[j] + r[j]);
-            float f = rk_fast_sigmoid(a[H + j] + r[H + j]);
-            float g = rk_fast_tanh(a[2 * H + j] + r[2 * H + j]);
-            float o = rk_fast_sigmoid(a[3 * H + j] + r[3 * H + j]);
+            float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
+            float g = rk_fast_tanh(a[2 * as + j] + r[2 * rs + j]);
+            float o = rk_fast_sigmoid(a[3 * as + j] + r[3 * rs + j]);
             float cn = f * c[j] + i * g;
             c[j] = cn;
             h[j] = o * rk_fast_tanh(cn);
@@ -64,21 +64,21 @@ RK_INLINE void lstm_forward_body(long H, const float *restrict a, const float *r
     }
 }
 
-RK_INLINE void gru_forward_body(long H, const float *restrict a, const float *restrict r, const float *restrict bhn,
-                                float *restrict h, float *restrict gates, float *restrict hnOut) {
-    for (long j = 0; j < H; j++) {
+RK_INLINE void gru_forward_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
+                                const float *restrict bhn, const float *hprev, float *h,
+                                long gs, float *restrict gates, float *restrict hnOut) {
+    for (long j = 0; j < n; j++) {
         float reset = rk_fast_sigmoid(a[j] + r[j]);
-        float update = rk_fast_sigmoid(a[H + j] + r[H + j]);
-        float hn = r[2 * H + j] + (bhn ? bhn[j] : 0.0f);
-        float n = rk_fast_tanh(a[2 * H + j] + reset * hn);
-        float hNew = (1.0f - update) * n + update * h[j];
-        h[j] = hNew;
-        if (gates) { gates[j] = reset; gates[H + j] = update; gates[2 * H + j] = n; }
+        float update = rk_fast_sigmoid(a[as + j] + r[rs + j]);
+        float hn = r[2 * rs + j] + (bhn ? bhn[j] : 0.0f);
+        float nn = rk_fast_tanh(a[2 * as + j] + reset * hn);
+        h[j] = (1.0f - update) * nn + update * hprev[j];
+        if (gates) { gates[j] = reset; gates[gs + j] = update; gates[2 * gs + j] = nn; }
         if (hnOut) hnOut[j] = hn;
     }
 }
 
-RK_INLINE void rnn_forward_body(long H, const float *restrict a, const float *restrict r, int relu, float *restrict h) {
+RK_INLINE void rnn_forward_body(long H, const float *a, const float *r, int relu, float *h) {
     if (relu) {
         for (long j = 0; j < H; j++) { float v = a[j] + r[j]; h[j] = v > 0.0f ? v : 0.0f; }
     } else {
@@ -146,9 +146,11 @@ int rk_cpu_has_avx2_fma(void);
 
 RK_DISPATCH(tanh, (long n, const float *x, float *out), (n, x, out))
 RK_DISPATCH(sigmoid, (long n, const float *x, float *out), (n, x, out))
-RK_DISPATCH(lstm_forward, (long H, const float *a, const float *r, float *c, float *h, float *gates), (H, a, r, c, h, gates))
-RK_DISPATCH(gru_forward, (long H, const float *a, const float *r, const float *bhn, float *h, float *gates, float *hn),
-            (H, a, r, bhn, h, gates, hn))
+RK_DISPATCH(lstm_forward, (long n, long as, const float *a, long rs, const float *r, float *c, float *h, long gs, float *gates),
+            (n, as, a, rs, r, c, h, gs, gates))
+RK_DISPATCH(gru_forward, (long n, long as, const float *a, long rs, const float *r, const float *bhn, const float *hprev,
+                          float *h, long gs, float *gates, float *hn),
+            (n, as, a, rs, r, bhn, hprev, h, gs, gates, hn))
 RK_DISPATCH(rnn_forward, (long H, const float *a, const float *r, int relu, float *h), (H, a, r, relu, h))
 RK_DISPATCH(lstm_backward, (long H, const float *gates, const float *c, const float *cprev, const float *dm, float *dc, float *dg),
             (H, gates, c, cprev, dm, dc, dg))
@@ -159,10 +161,18 @@ RK_DISPATCH(rnn_backward, (long H, const float *h, const float *dh, int relu, fl
 void rk_tanh(long n, const float *x, float *out) { RK_CALL(tanh, (n, x, out)); }
 void rk_sigmoid(long n, const float *x, float *out) { RK_CALL(sigmoid, (n, x, out)); }
 void rk_lstm_forward_row(long H, const float *a, const float *r, float *c, float *h, float *gates) {
-    RK_CALL(lstm_forward, (H, a, r, c, h, gates));
+    RK_CALL(lstm_forward, (H, H, a, H, r, c, h, H, gates));
+}
+void rk_lstm_forward_columns(long n, long as, const float *a, long rs, const float *r, float *c, float *h,
+                             long gs, float *gates) {
+    RK_CALL(lstm_forward, (n, as, a, rs, r, c, h, gs, gates));
 }
 void rk_gru_forward_row(long H, const float *a, const float *r, const float *bhn, float *h, float *gates, float *hn) {
-    RK_CALL(gru_forward, (H, a, r, bhn, h, gates, hn));
+    RK_CALL(gru_forward, (H, H, a, H, r, bhn, h, h, H, gates, hn));
+}
+void rk_gru_forward_columns(long n, long as, const float *a, long rs, const float *r, const float *bhn,
+                            const float *hprev, float *h, long gs, float *gates, float *hn) {
+    RK_CALL(gru_forward, (n, as, a, rs, r, bhn, hprev, h, gs, gates, hn));
 }
 void rk_rnn_forward_row(long H, const float *a, const float *r, int relu, float *h) {
     RK_CALL(rnn_forward, (H, a, r, relu, h));

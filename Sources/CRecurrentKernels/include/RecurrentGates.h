@@ -18,6 +18,13 @@ void rk_lstm_forward_row(long H, const float *a, const float *r, float *c, float
 /// GRU step for one row. bhn: [H] b_hn or NULL. h: [H] hidden in/out. gates: [3H] r z n or NULL.
 /// hn: [H] receives W_hn h + b_hn, or NULL.
 void rk_gru_forward_row(long H, const float *a, const float *r, const float *bhn, float *h, float *gates, float *hn);
+/// The same on n columns of a row whose gate blocks lie `as` (in a), `rs` (in r) and `gs` (in gates)
+/// floats apart: the hidden units one thread owns when a step is split across threads.
+void rk_lstm_forward_columns(long n, long as, const float *a, long rs, const float *r, float *c, float *h,
+                             long gs, float *gates);
+/// GRU on n columns with strided gate blocks; reads the previous state from hprev, writes h (they may alias).
+void rk_gru_forward_columns(long n, long as, const float *a, long rs, const float *r, const float *bhn,
+                            const float *hprev, float *h, long gs, float *gates, float *hn);
 /// RNN step for one row: h = act(a + r); relu != 0 selects relu, else tanh.
 void rk_rnn_forward_row(long H, const float *a, const float *r, int relu, float *h);
 
