@@ -13,4 +13,10 @@ int rk_cpu_has_avx2_fma(void);
 void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
                                float alpha, float beta);
 
+/// Atomic load (acquire) of a word shared between threads: Parallel's worker pool spins on these.
+static inline long rk_atomic_load(const long *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+
+/// Atomic store (release) of a word shared between threads.
+static inline void rk_atomic_store(long *p, long value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
+
 #endif
