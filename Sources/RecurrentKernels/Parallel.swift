@@ -1,6 +1,9 @@
+import CRecurrentKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Splits loops across cores.
@@ -20,11 +23,14 @@ public enum Parallel {
 
     /// Runs `body` over `0..<count` split into at most `threadCount` contiguous chunks.
     ///
+    /// The chunks run on the calling thread and on a pool of `threadCount - 1` long-lived worker
+    /// threads. A call made while the pool is busy (from inside `body`, or from another thread at the
+    /// same time) runs its chunks one after another on its own thread.
+    ///
     /// - Parameters:
     ///   - count: the number of items.
     ///   - grain: the smallest number of items worth giving a thread of its own.
     ///   - body: called with each chunk's range; chunks never overlap and together cover `0..<count`.
-    @inlinable
     public static func forChunks(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(threadCount, max(1, count / max(1, grain)))
@@ -32,12 +38,126 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                body(start..<end)
+        WorkerPool.shared.run(chunks: chunks) { chunk in
+            let start = count * chunk / chunks
+            let end = count * (chunk + 1) / chunks
+            body(start..<end)
+        }
+    }
+}
+
+/// Long-lived worker threads that run the chunks of one `Parallel.forChunks` call at a time.
+///
+/// Why not `DispatchQueue.concurrentPerform`: on this project's 2-core VMs its Linux thread pool was
+/// seen to start the second chunk milliseconds late, or to run every chunk on one thread; and any
+/// thread that sleeps lets its virtual CPU halt, which then takes up to milliseconds to come back.
+/// So, like OpenBLAS and OpenMP runtimes, workers (and a caller waiting for them) spin politely —
+/// `sched_yield` in the loop — for up to `spinNanoseconds` before sleeping on a condition variable.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool(workers: Parallel.threadCount - 1)
+
+    /// How long a thread spins for new work, or for the end of a call, before sleeping.
+    static let spinNanoseconds: UInt64 = 2_000_000
+
+    private let condition = NSCondition()
+    private let workers: Int
+    // All state is guarded by `condition`; `generation` and `unfinished` are also read without it,
+    // atomically, by spinning threads (so they are written with atomic stores).
+    private var started = false
+    private var busy = false
+    private let generation: UnsafeMutablePointer<Int>
+    private let unfinished: UnsafeMutablePointer<Int>
+    private var job: ((Int) -> Void)?
+    private var chunks = 0
+    private var nextChunk = 0
+
+    init(workers: Int) {
+        self.workers = max(0, workers)
+        generation = .allocate(capacity: 1)
+        generation.initialize(to: 0)
+        unfinished = .allocate(capacity: 1)
+        unfinished.initialize(to: 0)
+    }
+
+    deinit {
+        generation.deallocate()
+        unfinished.deallocate()
+    }
+
+    /// Calls `body(chunk)` for every chunk in `0..<chunks`, spread over the caller and the workers;
+    /// returns when all have finished.
+    func run(chunks: Int, _ body: (Int) -> Void) {
+        condition.lock()
+        if busy || workers == 0 || chunks <= 1 {
+            condition.unlock()
+            for chunk in 0..<chunks { body(chunk) }
+            return
+        }
+        busy = true
+        if !started {
+            started = true
+            for index in 0..<workers {
+                let thread = Thread { [unowned self] in self.workerLoop() }
+                thread.name = "recurrent-worker-\(index + 1)"
+                thread.start()
             }
+        }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            self.chunks = chunks
+            nextChunk = 0
+            rk_atomic_store(unfinished, chunks)
+            rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+            condition.broadcast()
+            // The caller works too, then waits for the chunks the workers took.
+            while nextChunk < self.chunks {
+                let chunk = nextChunk
+                nextChunk += 1
+                condition.unlock()
+                body(chunk)
+                condition.lock()
+                rk_atomic_store(unfinished, rk_atomic_load(unfinished) - 1)
+            }
+            if rk_atomic_load(unfinished) > 0 {
+                condition.unlock()
+                spin { rk_atomic_load(unfinished) == 0 }
+                condition.lock()
+                while rk_atomic_load(unfinished) > 0 { condition.wait() }
+            }
+            job = nil
+        }
+        busy = false
+        condition.unlock()
+    }
+
+    /// Yields until `done()` or `spinNanoseconds` have passed.
+    private func spin(until done: () -> Bool) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        while !done() {
+            if DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { return }
+            sched_yield()
+        }
+    }
+
+    private func workerLoop() {
+        var seen = 0
+        while true {
+            spin { rk_atomic_load(generation) != seen }
+            condition.lock()
+            while rk_atomic_load(generation) == seen { condition.wait() }
+            seen = rk_atomic_load(generation)
+            while nextChunk < chunks, let body = job {
+                let chunk = nextChunk
+                nextChunk += 1
+                condition.unlock()
+                body(chunk)
+                condition.lock()
+                // `body` is released before the lock is next given up, so before the caller can
+                // return from `withoutActuallyEscaping`.
+                rk_atomic_store(unfinished, rk_atomic_load(unfinished) - 1)
+                if rk_atomic_load(unfinished) == 0 { condition.broadcast() }
+            }
+            condition.unlock()
         }
     }
 }

@@ -23,6 +23,7 @@ import Testing
         configuration.kernel = Self.kernel(named: kernelName)
         configuration.threads = 1
         configuration.smallRows = 0
+        configuration.smallColumnsTransB = 0
         let failures = gemmFailures(kernelName, Self.fallback(configuration))
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
     }
@@ -35,6 +36,7 @@ import Testing
         configuration.blocking = FallbackGEMM.Blocking(kc: 7, mc: 13, nc: 35)
         configuration.threads = 1
         configuration.smallRows = 0
+        configuration.smallColumnsTransB = 0
         let cases = GEMMCase.all.filter { $0.m * $0.n * $0.k <= 100_000 }
         let failures = gemmFailures(kernelName, cases: cases, Self.fallback(configuration))
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
@@ -48,6 +50,7 @@ import Testing
         configuration.threads = 2
         configuration.parallelThreshold = 0
         configuration.smallRows = 0
+        configuration.smallColumnsTransB = 0
         let failures = gemmFailures(kernelName, Self.fallback(configuration))
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
     }

@@ -19,3 +19,13 @@ import Testing
         #expect(abs(result.gflops - 2 * 24 * 24 * 24 / result.medianSeconds / 1e9) <= 1e-9 * result.gflops)
     }
 }
+
+extension GEMMBenchmarkTests {
+    @Test func compareTimesEachAvailableBackendOnce() {
+        let results = GEMMBenchmark.compare(n: 16, backends: [.fallback, .fallback, .blas, .default], minTime: 0, rounds: 2)
+        #expect(results[.fallback]?.samples == 6)
+        #expect(results[.default] != nil)
+        #expect((results[.blas] != nil) == GEMM.blasAvailable)
+        #expect(results[.blasDirect] == nil)
+    }
+}

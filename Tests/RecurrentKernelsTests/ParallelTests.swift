@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import RecurrentKernels
 
@@ -25,5 +26,48 @@ import Testing
         var ranges: [Range<Int>] = []
         Parallel.forChunks(count: 10, grain: 100) { ranges.append($0) }
         #expect(ranges == [0..<10])
+    }
+
+    @Test func nestedCallsRunInlineAndStillCoverEverything() {
+        let outer = 4, inner = 100
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: outer * inner)
+        hits.initialize(repeating: 0)
+        defer { hits.deallocate() }
+        Parallel.forChunks(count: outer, grain: 1) { range in
+            for i in range {
+                Parallel.forChunks(count: inner, grain: 1) { innerRange in
+                    for j in innerRange { hits[i * inner + j] += 1 }
+                }
+            }
+        }
+        #expect(hits.allSatisfy { $0 == 1 })
+    }
+
+    @Test func concurrentCallersEachGetTheirWholeRange() {
+        let callers = 4, count = 1000, repeats = 50
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: callers * count)
+        hits.initialize(repeating: 0)
+        defer { hits.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            for _ in 0..<repeats {
+                Parallel.forChunks(count: count, grain: 1) { range in
+                    for index in range { hits[caller * count + index] += 1 }
+                }
+            }
+        }
+        #expect(hits.allSatisfy { $0 == repeats })
+    }
+
+    @Test func workerPoolRunsEveryChunkOnceAcrossManyCalls() {
+        let pool = WorkerPool(workers: 3)
+        for chunks in [2, 3, 4, 9] {
+            for _ in 0..<20 {
+                let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+                hits.initialize(repeating: 0)
+                pool.run(chunks: chunks) { hits[$0] += 1 }
+                #expect(hits.allSatisfy { $0 == 1 }, "chunks \(chunks)")
+                hits.deallocate()
+            }
+        }
     }
 }

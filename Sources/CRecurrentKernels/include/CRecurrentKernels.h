@@ -13,6 +13,15 @@ int rk_cpu_has_avx2_fma(void);
 void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
                                float alpha, float beta);
 
+/// Atomic load (acquire) of a word shared between threads: Parallel's worker pool spins on these.
+static inline long rk_atomic_load(const long *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+
+/// Atomic store (release) of a word shared between threads.
+static inline void rk_atomic_store(long *p, long value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
+
+/// Atomic fetch-and-add (acq_rel); returns the value before the addition.
+static inline long rk_atomic_fetch_add(long *p, long value) { return __atomic_fetch_add(p, value, __ATOMIC_ACQ_REL); }
+
 #include "RecurrentGates.h"
 
 #endif
