@@ -159,3 +159,23 @@ func genericTwin(of net: RecurrentNetwork) -> RecurrentLayer<FusedCell> {
         }
     }
 }
+
+@Suite struct ColumnSplitInferenceTests {
+    /// Inference with a small batch and H ≥ 64 splits each step across threads by hidden units; training
+    /// (which keeps a tape) does not. Both must give the same numbers.
+    @Test(arguments: RecurrenceKind.allCases)
+    func smallBatchInferenceMatchesTheRowPath(kind: RecurrenceKind) throws {
+        let net = RecurrentNetwork(kind: kind, inputSize: 7, hiddenSize: 96, layerCount: 2, bidirectional: true, seed: 31)
+        var g = TestTensors(seed: 32)
+        for (batch, lengths) in [(1, nil), (3, [5, 2, 4])] as [(Int, [Int]?)] {
+            let x = g.uniform([5, batch, 7]).requiringGradient()
+            let recorded = try net(x, lengths: lengths)
+            let inferred = try withoutGradients { try net(x.detached(), lengths: lengths) }
+            #expect(inferred.output.isApproximatelyEqual(to: recorded.output, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+            #expect(inferred.hidden.isApproximatelyEqual(to: recorded.hidden, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+            if kind.hasCell {
+                #expect(inferred.cell!.isApproximatelyEqual(to: recorded.cell!, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+            }
+        }
+    }
+}

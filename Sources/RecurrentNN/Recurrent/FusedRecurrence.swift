@@ -125,6 +125,11 @@ enum FusedRecurrence {
         let projected = projectInputs(s, x: x, weights: w)
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
+        if tape == nil && !s.projected && s.batch < 2 * rowsPerThread && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
+            forwardColumns(s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
+                           outputStride: outputStride, h: hN, c: cN)
+            return
+        }
         forEachRowSlice(batch: s.batch, work: s.steps * s.batch * s.gateWidth * s.output) { rows in
             forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
                         outputStride: outputStride, h: hN, c: cN, tape: tape)
@@ -191,6 +196,61 @@ enum FusedRecurrence {
                     if let tape {
                         (tape.unprojected!.pointer + (t * B + b) * H).update(from: unprojected.pointer + (b - first) * H, count: H)
                     }
+                }
+            }
+        }
+    }
+
+    /// Inference for a small batch: every step is split across a thread team by hidden units. Rank k owns
+    /// units `J_k` of every gate; it keeps its rows of `W_hh` packed together, computes its part of the
+    /// hidden projection and of the gates, then meets the other ranks at a barrier before the next step
+    /// (the next step needs all of h). h alternates between two buffers.
+    private static func forwardColumns(_ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
+                                       weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>,
+                                       outputStride: Int, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?) {
+        let (T, B, H, P, G) = (s.steps, s.batch, s.hidden, s.output, s.kind.gateCount)
+        let kind = s.kind
+        let scratch = FloatBuffer(copying: h, count: B * P)
+        GEMM.withSingleThreadedBLAS {
+            ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
+                let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
+                // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
+                let packed = FloatBuffer(count: G * n * P)
+                for g in 0..<G {
+                    (packed.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
+                }
+                let projection = FloatBuffer(count: B * G * n)
+                let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H + j0 } : nil
+                var previous = UnsafeMutablePointer(h), next = scratch.pointer
+                for step in 0..<T {
+                    let t = s.reverse ? T - 1 - step : step
+                    GEMM.sgemm(transA: false, transB: true, m: B, n: G * n, k: P, alpha: 1, a: previous, lda: P,
+                               b: packed.pointer, ldb: P, beta: 0, c: projection.pointer, ldc: G * n)
+                    for b in 0..<B {
+                        let out = output + (t * B + b) * outputStride + j0
+                        let source = previous + b * P + j0, target = next + b * P + j0
+                        guard lengths.map({ t < $0[b] }) ?? true else {
+                            target.update(from: source, count: n)
+                            out.update(repeating: 0, count: n)
+                            continue
+                        }
+                        let a = xw + (t * B + b) * G * H + j0, r = projection.pointer + b * G * n
+                        switch kind {
+                        case .lstm:
+                            rk_lstm_forward_columns(n, H, a, n, r, c! + b * H + j0, target, H, nil)
+                        case .gru:
+                            rk_gru_forward_columns(n, H, a, n, r, hiddenNBias, source, target, H, nil, nil)
+                        case .rnnTanh, .rnnReLU:
+                            rk_rnn_forward_row(n, a, r, kind == .rnnReLU ? 1 : 0, target)
+                        }
+                        out.update(from: target, count: n)
+                    }
+                    barrier.wait()
+                    swap(&previous, &next)
+                }
+                // The final state is in `previous`; make sure it ends in h.
+                if previous != h {
+                    for b in 0..<B { (h + b * P + j0).update(from: previous + b * P + j0, count: n) }
                 }
             }
         }
