@@ -72,16 +72,14 @@ enum FusedRecurrence {
     /// Splits the batch rows into contiguous slices, one per thread, and runs `body` on each.
     ///
     /// Batch rows are independent through the whole recurrence, so each thread runs every time step of
-    /// its own rows with no synchronization between steps; BLAS runs single-threaded inside the slices.
+    /// its own rows with no synchronization between steps; products inside a slice stay on its thread.
     static func forEachRowSlice(batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let slices = Swift.min(Parallel.threadCount, batch / rowsPerThread)
         guard slices > 1 && work >= 1 << 16 else {
             body(0..<batch)
             return
         }
-        GEMM.withSingleThreadedBLAS {
-            Parallel.forChunks(count: batch, grain: (batch + slices - 1) / slices, body)
-        }
+        Parallel.forChunks(count: batch, grain: (batch + slices - 1) / slices, body)
     }
 
     /// The input projection of every step at once, `[T·B, G·H]`, with the biases that can be folded in:
@@ -211,7 +209,7 @@ enum FusedRecurrence {
         let (T, B, H, P, G) = (s.steps, s.batch, s.hidden, s.output, s.kind.gateCount)
         let kind = s.kind
         let scratch = FloatBuffer(copying: h, count: B * P)
-        GEMM.withSingleThreadedBLAS {
+        do {
             ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
                 let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
                 // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
@@ -224,7 +222,7 @@ enum FusedRecurrence {
                 var previous = UnsafeMutablePointer(h), next = scratch.pointer
                 for step in 0..<T {
                     let t = s.reverse ? T - 1 - step : step
-                    GEMM.sgemm(transA: false, transB: true, m: B, n: G * n, k: P, alpha: 1, a: previous, lda: P,
+                    GEMM.serialSgemm(transA: false, transB: true, m: B, n: G * n, k: P, alpha: 1, a: previous, lda: P,
                                b: packed.pointer, ldb: P, beta: 0, c: projection.pointer, ldc: G * n)
                     for b in 0..<B {
                         let out = output + (t * B + b) * outputStride + j0
