@@ -40,27 +40,16 @@ RK_INLINE void sigmoid_body(long n, const float *x, float *out) {
 
 RK_INLINE void lstm_forward_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
                                  float *restrict c, float *restrict h, long gs, float *restrict gates) {
-    if (gates) {
-        for (long j = 0; j < n; j++) {
-            float i = rk_fast_sigmoid(a[j] + r[j]);
-            float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
-            float g = rk_fast_tanh(a[2 * as + j] + r[2 * rs + j]);
-            float o = rk_fast_sigmoid(a[3 * as + j] + r[3 * rs + j]);
-            float cn = f * c[j] + i * g;
-            c[j] = cn;
-            h[j] = o * rk_fast_tanh(cn);
-            gates[j] = i; gates[gs + j] = f; gates[2 * gs + j] = g; gates[3 * gs + j] = o;
-        }
-    } else {
-        for (long j = 0; j < n; j++) {
-            float i = rk_fast_sigmoid(a[j] + r[j]);
-            float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
-            float g = rk_fast_tanh(a[2 * as + j] + r[2 * rs + j]);
-            float o = rk_fast_sigmoid(a[3 * as + j] + r[3 * rs + j]);
-            float cn = f * c[j] + i * g;
-            c[j] = cn;
-            h[j] = o * rk_fast_tanh(cn);
-        }
+    // The compiler unswitches the loop on `gates`, so inference pays nothing for the stores.
+    for (long j = 0; j < n; j++) {
+        float i = rk_fast_sigmoid(a[j] + r[j]);
+        float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
+        float g = rk_fast_tanh(a[2 * as + j] + r[2 * rs + j]);
+        float o = rk_fast_sigmoid(a[3 * as + j] + r[3 * rs + j]);
+        float cn = f * c[j] + i * g;
+        c[j] = cn;
+        h[j] = o * rk_fast_tanh(cn);
+        if (gates) { gates[j] = i; gates[gs + j] = f; gates[2 * gs + j] = g; gates[3 * gs + j] = o; }
     }
 }
 
