@@ -136,7 +136,8 @@ public class Adam: Optimizer {
     }
 
     /// The element loop of one parameter's update (see the type's documentation); all buffers have the
-    /// parameter's count.
+    /// parameter's count. The loop is specialized for each combination of its switches, so the compiler
+    /// sees a branch-free body it can vectorize.
     private static func update(_ p: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>,
                                _ m: UnsafeMutableBufferPointer<Float>, _ v: UnsafeMutableBufferPointer<Float>,
                                _ vMax: UnsafeMutableBufferPointer<Float>?, _ c: AdamConstants) {
@@ -144,21 +145,40 @@ public class Adam: Optimizer {
         precondition(g.count == n && m.count == n && v.count == n && (vMax?.count ?? n) == n,
                      "Adam: a gradient or state buffer does not match its parameter's size")
         guard n > 0, let p = p.baseAddress, let g = g.baseAddress, let m = m.baseAddress, let v = v.baseAddress else { return }
+        if c.shrinks {
+            for i in 0..<n { p[i] *= c.shrink }  // AdamW's decay, applied first as in PyTorch
+        }
         let vMax = vMax?.baseAddress
+        switch (c.l2, c.lerpSmall, vMax) {
+        case (false, true, nil): kernel(n, p, g, m, v, nil, c, l2: false, small: true)
+        case (false, false, nil): kernel(n, p, g, m, v, nil, c, l2: false, small: false)
+        case (true, true, nil): kernel(n, p, g, m, v, nil, c, l2: true, small: true)
+        case (true, false, nil): kernel(n, p, g, m, v, nil, c, l2: true, small: false)
+        case (false, true, let vMax?): kernel(n, p, g, m, v, vMax, c, l2: false, small: true)
+        case (false, false, let vMax?): kernel(n, p, g, m, v, vMax, c, l2: false, small: false)
+        case (true, true, let vMax?): kernel(n, p, g, m, v, vMax, c, l2: true, small: true)
+        case (true, false, let vMax?): kernel(n, p, g, m, v, vMax, c, l2: true, small: false)
+        }
+    }
+
+    @inline(__always)
+    private static func kernel(_ n: Int, _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                               _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                               _ vMax: UnsafeMutablePointer<Float>?, _ c: AdamConstants, l2: Bool, small: Bool) {
+        let (decay, weight, complement, beta2, oneMinusBeta2) = (c.decay, c.lerpWeight, c.lerpComplement, c.beta2, c.oneMinusBeta2)
+        let (root, epsilon, stepSize) = (c.correction2Root, c.epsilon, c.negativeStepSize)
         for i in 0..<n {
-            if c.shrinks { p[i] *= c.shrink }
-            let gi = c.l2 ? g[i] + c.decay * p[i] : g[i]
-            let mi = c.lerpSmall ? m[i] + c.lerpWeight * (gi - m[i]) : gi - (gi - m[i]) * c.lerpComplement
+            let gi = l2 ? g[i] + decay * p[i] : g[i]
+            let mi = small ? m[i] + weight * (gi - m[i]) : gi - (gi - m[i]) * complement
             m[i] = mi
-            var vi = v[i] * c.beta2
-            vi = vi + c.oneMinusBeta2 * gi * gi
+            var vi = v[i] * beta2
+            vi = vi + oneMinusBeta2 * gi * gi
             v[i] = vi
             if let vMax {
                 vi = Swift.max(vMax[i], vi)
                 vMax[i] = vi
             }
-            let denominator = vi.squareRoot() / c.correction2Root + c.epsilon
-            p[i] = p[i] + c.negativeStepSize * mi / denominator
+            p[i] = p[i] + stepSize * mi / (vi.squareRoot() / root + epsilon)
         }
     }
 
