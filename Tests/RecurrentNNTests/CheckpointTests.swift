@@ -128,6 +128,7 @@ struct CheckpointTests {
         #expect(try store.loadLatest(RunConfig.self)?.training.step == 5)
         try store.save(model: model, optimizer: optimizer, training: training(step: 6), config: config)
         #expect(!FileManager.default.fileExists(atPath: partial.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["LATEST", "ckpt-00000001", "ckpt-00000002"])
         #expect(try store.loadLatest(RunConfig.self)?.training.step == 6)
     }
 

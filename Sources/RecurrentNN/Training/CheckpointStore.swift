@@ -21,9 +21,9 @@ import Darwin
 /// `save` writes the three files into a hidden `.incomplete-…` folder (each file flushed to disk), renames
 /// the folder to the next `ckpt-N` (flushing the parent folder), and only then replaces `LATEST` (write to a
 /// temporary file, flush, rename). A crash before the last rename leaves `LATEST` naming the previous
-/// checkpoint. The next `save` removes incomplete folders, numbers its checkpoint past every existing one,
-/// and keeps only the `keep` newest checkpoints. Folders numbered past the one `LATEST` names (renamed
-/// but never committed) are ignored by `checkpoints()` and `latest()`.
+/// checkpoint. The next `save` removes incomplete folders and temporary pointer files, numbers its
+/// checkpoint past every existing one, and keeps only the `keep` newest checkpoints. Folders numbered past
+/// the one `LATEST` names (renamed but never committed) are ignored by `checkpoints()` and `latest()`.
 ///
 /// One process at a time should save into a folder.
 public struct CheckpointStore {
@@ -68,8 +68,8 @@ public struct CheckpointStore {
         _ = try latestName()  // a damaged pointer is reported, not overwritten
         var highest = 0
         for name in try entries() {
-            if name.hasPrefix(Self.incompletePrefix) {
-                try? fileManager.removeItem(at: directory.appendingPathComponent(name))  // an interrupted save
+            if name.hasPrefix(Self.incompletePrefix) || (name.hasPrefix("." + Self.pointerName + ".") && name.hasSuffix(".tmp")) {
+                try? fileManager.removeItem(at: directory.appendingPathComponent(name))  // left by an interrupted save
             } else if let number = Self.number(of: name) {
                 highest = Swift.max(highest, number)
             }
