@@ -2,7 +2,7 @@ import RecurrentCore
 
 /// A batch of integer sequences padded to the batch's longest: ids, lengths and a mask.
 ///
-/// Layout: batch-major by default — `ids` and `mask` are `[batch, seq]`, as `Embedding` and
+/// Layout: batch-major by default — `ids` and `mask` are `[batch, seq]`, as `Tensor.embedding(_:ids:)` and
 /// `batchFirst: true` recurrent layers take them; `.sequenceMajor` gives `[seq, batch]` for layers that are
 /// not batch-first. Row `b` holds sequence `indices[b]`, whose first `lengths[b]` positions are real
 /// (`mask` 1) and the rest padding (`mask` 0, id `paddingID`).
