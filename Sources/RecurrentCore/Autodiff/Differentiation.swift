@@ -33,6 +33,18 @@ extension Tensor {
         gradNode?.grad = nil
     }
 
+    /// Rewrites this leaf's accumulated gradient in place (for gradient clipping and scaling); does nothing
+    /// when there is no gradient.
+    ///
+    /// - Parameter body: receives the gradient's row-major values (shaped like the tensor); their count must
+    ///   not change.
+    public func updateGradient(_ body: (inout [Float]) throws -> Void) rethrows {
+        guard let node = gradNode, var gradient = node.grad else { return }
+        node.grad = nil  // the node lets go, so the values are updated in place rather than copied
+        defer { node.grad = gradient }
+        try gradient.updateScalars(body)
+    }
+
     /// Replaces the values in place, keeping this tensor's place on the tape (for optimizer updates).
     ///
     /// - Parameter body: receives the row-major values; their count must not change.

@@ -21,6 +21,17 @@ public struct Xoshiro256StarStar: RandomNumberGenerator {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The four 64-bit words of state, `[s0, s1, s2, s3]`: save them (e.g. in a checkpoint) and pass them to
+    /// `init(state:)` to continue the exact same sequence.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// Restores a generator saved with `state`; nil unless `state` is exactly four words, not all zero (the
+    /// all-zero state is the one xoshiro cannot leave).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+    }
+
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
