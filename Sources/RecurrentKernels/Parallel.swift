@@ -97,7 +97,7 @@ final class WorkerPool: @unchecked Sendable {
         if !started {
             started = true
             for index in 0..<workers {
-                let thread = Thread { [unowned self] in self.workerLoop() }
+                let thread = Thread { self.workerLoop() }  // workers keep the pool alive (pools live for the process)
                 thread.name = "recurrent-worker-\(index + 1)"
                 thread.start()
             }

@@ -26,8 +26,9 @@ public final class ThreadTeam: @unchecked Sendable {
     private let unfinished: UnsafeMutablePointer<Int>
     fileprivate var job: ((Int) -> Void)?
 
-    /// A team of `size` ranks (≥ 1).
-    public init(size: Int) {
+    /// A team of `size` ranks (≥ 1). Its worker threads start with the first run and never end, so make
+    /// teams once (the library uses `shared`).
+    init(size: Int) {
         self.size = Swift.max(1, size)
         generation = .allocate(capacity: 1)
         generation.initialize(to: 0)
@@ -61,7 +62,8 @@ public final class ThreadTeam: @unchecked Sendable {
         if !started {
             started = true
             for index in 1..<size {
-                let thread = Thread { [unowned self] in self.workerLoop(rank: index) }
+                // Workers keep their team alive: a team, once started, lives as long as the process.
+                let thread = Thread { self.workerLoop(rank: index) }
                 thread.name = "recurrent-team-\(index)"
                 thread.start()
             }
