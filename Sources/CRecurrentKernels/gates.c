@@ -114,6 +114,28 @@ RK_INLINE void rnn_backward_body(long H, const float *restrict h, const float *r
     }
 }
 
+// A few rows times packed panels: C[i, panel columns] = alpha * sum_p A[i, p] * panel[p*16 + j] + beta * C.
+// For products whose rows are fewer than the micro-kernel's (a batch of one), where a 6-row tile would
+// waste most of its work. Panels hold 16 columns; `cols` of them are stored (the rest is padding).
+RK_INLINE void panel_rows_body(long m, long kc, const float *restrict a, long lda, const float *restrict panel,
+                               long cols, float *restrict c, long ldc, float alpha, float beta) {
+    for (long i = 0; i < m; i++) {
+        float acc[16] = {0};
+        const float *row = a + i * lda;
+        for (long p = 0; p < kc; p++) {
+            const float x = row[p];
+            const float *b = panel + p * 16;
+            for (int j = 0; j < 16; j++) acc[j] += x * b[j];
+        }
+        float *out = c + i * ldc;
+        if (beta == 0.0f) {
+            for (long j = 0; j < cols; j++) out[j] = alpha * acc[j];
+        } else {
+            for (long j = 0; j < cols; j++) out[j] = alpha * acc[j] + beta * out[j];
+        }
+    }
+}
+
 // ---- dispatch ----
 
 #if defined(__x86_64__)
@@ -134,6 +156,8 @@ int rk_cpu_has_avx2_fma(void);
 #endif
 
 RK_DISPATCH(tanh, (long n, const float *x, float *out), (n, x, out))
+RK_DISPATCH(panel_rows, (long m, long kc, const float *a, long lda, const float *panel, long cols, float *c, long ldc,
+                         float alpha, float beta), (m, kc, a, lda, panel, cols, c, ldc, alpha, beta))
 RK_DISPATCH(sigmoid, (long n, const float *x, float *out), (n, x, out))
 RK_DISPATCH(lstm_forward, (long n, long as, const float *a, long rs, const float *r, float *c, float *h, long gs, float *gates),
             (n, as, a, rs, r, c, h, gs, gates))
@@ -148,6 +172,10 @@ RK_DISPATCH(gru_backward, (long H, const float *gates, const float *hprev, const
 RK_DISPATCH(rnn_backward, (long H, const float *h, const float *dh, int relu, float *dg), (H, h, dh, relu, dg))
 
 void rk_tanh(long n, const float *x, float *out) { RK_CALL(tanh, (n, x, out)); }
+void rk_panel_rows(long m, long kc, const float *a, long lda, const float *panel, long cols, float *c, long ldc,
+                   float alpha, float beta) {
+    RK_CALL(panel_rows, (m, kc, a, lda, panel, cols, c, ldc, alpha, beta));
+}
 void rk_sigmoid(long n, const float *x, float *out) { RK_CALL(sigmoid, (n, x, out)); }
 void rk_lstm_forward_row(long H, const float *a, const float *r, float *c, float *h, float *gates) {
     RK_CALL(lstm_forward, (H, H, a, H, r, c, h, H, gates));

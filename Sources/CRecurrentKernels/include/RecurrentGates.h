@@ -39,4 +39,9 @@ void rk_gru_backward_row(long H, const float *gates, const float *hprev, const f
 /// RNN backward for one row: dg = dh * act'(h), with h the step's output.
 void rk_rnn_backward_row(long H, const float *h, const float *dh, int relu, float *dg);
 
+/// C[i, j] = alpha * sum_p A[i, p] * panel[p*16 + j] + beta * C[i, j] for i < m, j < cols (<= 16): a few
+/// rows against one packed 16-column panel of depth kc (beta == 0 never reads C).
+void rk_panel_rows(long m, long kc, const float *a, long lda, const float *panel, long cols, float *c, long ldc,
+                   float alpha, float beta);
+
 #endif

@@ -4,10 +4,12 @@ final class FloatBuffer {
     let count: Int
     let pointer: UnsafeMutablePointer<Float>
 
-    init(count: Int) {
+    /// A buffer of `count` floats, zeroed unless `zeroed` is false (for buffers that are fully written
+    /// before they are read, such as a GEMM's output with β = 0).
+    init(count: Int, zeroed: Bool = true) {
         self.count = count
         pointer = .allocate(capacity: Swift.max(count, 1))
-        pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: Swift.max(count, 1)) }
     }
 
     init(copying source: UnsafePointer<Float>, count: Int) {

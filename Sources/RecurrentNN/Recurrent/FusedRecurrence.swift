@@ -86,7 +86,7 @@ enum FusedRecurrence {
     /// `b_ih + b_hh` (GRU: `b_ih`, plus `b_hh` for r and z only; `b_hn` is multiplied by the reset gate).
     static func projectInputs(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights) -> FloatBuffer {
         let (rows, I, H, GH) = (s.steps * s.batch, s.input, s.hidden, s.gateWidth)
-        let projected = FloatBuffer(count: rows * GH)
+        let projected = FloatBuffer(count: rows * GH, zeroed: I == 0)
         let xw = projected.pointer
         if rows > 0 && I > 0 {
             GEMM.sgemm(transA: false, transB: true, m: rows, n: GH, k: I, alpha: 1, a: x, lda: I,
@@ -123,26 +123,27 @@ enum FusedRecurrence {
         let projected = projectInputs(s, x: x, weights: w)
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
-        if tape == nil && !s.projected && s.batch < 2 * rowsPerThread && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
+        if tape == nil && !s.projected && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
             forwardColumns(s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
                            outputStride: outputStride, h: hN, c: cN)
             return
         }
+        let packed = PackedWeights(forward: s, weights: w)
         forEachRowSlice(batch: s.batch, work: s.steps * s.batch * s.gateWidth * s.output) { rows in
-            forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
+            forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, packed: packed, output: output,
                         outputStride: outputStride, h: hN, c: cN, tape: tape)
         }
     }
 
     /// The recurrence over all steps for the batch rows `rows`; `h` and `c` hold the state in and out.
     private static func forwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
-                                    weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                    weights w: RecurrenceWeights, packed: PackedWeights, output: UnsafeMutablePointer<Float>, outputStride: Int,
                                     h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?) {
         let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
         let kind = s.kind, first = rows.lowerBound, count = rows.count
         let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H } : nil
         // Per-slice workspaces, reused by every step.
-        let hiddenProjection = FloatBuffer(count: count * GH)
+        let hiddenProjection = FloatBuffer(count: count * GH, zeroed: false)
         let unprojected = s.projected ? FloatBuffer(count: count * H) : nil
         let projectedHidden = s.projected ? FloatBuffer(count: count * P) : nil
 
@@ -152,10 +153,7 @@ enum FusedRecurrence {
                 (tape.previousHidden.pointer + (t * B + first) * P).update(from: h + first * P, count: count * P)
                 if let c { (tape.previousCell!.pointer + (t * B + first) * H).update(from: c + first * H, count: count * H) }
             }
-            if P > 0 {
-                GEMM.sgemm(transA: false, transB: true, m: count, n: GH, k: P, alpha: 1, a: h + first * P, lda: P,
-                           b: w.hiddenWeight, ldb: P, beta: 0, c: hiddenProjection.pointer, ldc: GH)
-            }
+            packed.hidden.multiply(a: h + first * P, lda: P, m: count, c: hiddenProjection.pointer, ldc: GH)
             for b in rows {
                 let out = output + (t * B + b) * outputStride
                 guard lengths.map({ t < $0[b] }) ?? true else {
@@ -183,10 +181,9 @@ enum FusedRecurrence {
                     gatesOut?.update(from: hb, count: H)
                 }
             }
-            if let unprojected, let projectedHidden, let proj = w.projection {
+            if let unprojected, let projectedHidden, let projection = packed.projection {
                 // h = (o ⊙ tanh c) · W_hrᵀ for the active rows.
-                GEMM.sgemm(transA: false, transB: true, m: count, n: P, k: H, alpha: 1, a: unprojected.pointer, lda: H,
-                           b: proj, ldb: H, beta: 0, c: projectedHidden.pointer, ldc: P)
+                projection.multiply(a: unprojected.pointer, lda: H, m: count, c: projectedHidden.pointer, ldc: P)
                 for b in rows where lengths.map({ t < $0[b] }) ?? true {
                     let source = projectedHidden.pointer + (b - first) * P
                     (h + b * P).update(from: source, count: P)
@@ -199,7 +196,8 @@ enum FusedRecurrence {
         }
     }
 
-    /// Inference for a small batch: every step is split across a thread team by hidden units. Rank k owns
+    /// Inference: every step is split across a thread team by hidden units (so each thread's share of
+    /// `W_hh` stays in its own cache from step to step, and a batch of one still uses every core). Rank k owns
     /// units `J_k` of every gate; it keeps its rows of `W_hh` packed together, computes its part of the
     /// hidden projection and of the gates, then meets the other ranks at a barrier before the next step
     /// (the next step needs all of h). h alternates between two buffers.
@@ -213,17 +211,17 @@ enum FusedRecurrence {
             ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
                 let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
                 // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
-                let packed = FloatBuffer(count: G * n * P)
+                let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
                 for g in 0..<G {
-                    (packed.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
+                    (rowsOfWeights.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
                 }
-                let projection = FloatBuffer(count: B * G * n)
+                let packed = PackedMatrix(transposed: true, b: rowsOfWeights.pointer, ldb: P, depth: P, columns: G * n)
+                let projection = FloatBuffer(count: B * G * n, zeroed: false)
                 let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H + j0 } : nil
                 var previous = UnsafeMutablePointer(h), next = scratch.pointer
                 for step in 0..<T {
                     let t = s.reverse ? T - 1 - step : step
-                    GEMM.serialSgemm(transA: false, transB: true, m: B, n: G * n, k: P, alpha: 1, a: previous, lda: P,
-                               b: packed.pointer, ldb: P, beta: 0, c: projection.pointer, ldc: G * n)
+                    packed.multiply(a: previous, lda: P, m: B, c: projection.pointer, ldc: G * n)
                     for b in 0..<B {
                         let out = output + (t * B + b) * outputStride + j0
                         let source = previous + b * P + j0, target = next + b * P + j0
@@ -251,6 +249,23 @@ enum FusedRecurrence {
                     for b in 0..<B { (h + b * P + j0).update(from: previous + b * P + j0, count: n) }
                 }
             }
+        }
+    }
+
+    /// The per-step right-hand matrices, packed once per pass: forward `W_hhᵀ` `[P, G·H]` and `W_hrᵀ` `[H, P]`;
+    /// backward `W_hh` `[G·H, P]` and `W_hr` `[P, H]`.
+    final class PackedWeights {
+        let hidden: PackedMatrix
+        let projection: PackedMatrix?
+
+        init(forward s: RecurrenceShape, weights w: RecurrenceWeights) {
+            hidden = PackedMatrix(transposed: true, b: w.hiddenWeight, ldb: s.output, depth: s.output, columns: s.gateWidth)
+            projection = w.projection.map { PackedMatrix(transposed: true, b: $0, ldb: s.hidden, depth: s.hidden, columns: s.output) }
+        }
+
+        init(backward s: RecurrenceShape, weights w: RecurrenceWeights) {
+            hidden = PackedMatrix(transposed: false, b: w.hiddenWeight, ldb: s.output, depth: s.gateWidth, columns: s.output)
+            projection = w.projection.map { PackedMatrix(transposed: false, b: $0, ldb: s.hidden, depth: s.output, columns: s.hidden) }
         }
     }
 
@@ -299,9 +314,10 @@ enum FusedRecurrence {
                          dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?, into grads: Gradients) {
         let (T, B, I, H, P, GH) = (s.steps, s.batch, s.input, s.hidden, s.output, s.gateWidth)
         let buffers = BackwardBuffers(s, dhN: dhN, dcN: dcN)
+        let packed = PackedWeights(backward: s, weights: w)
         forEachRowSlice(batch: B, work: T * B * GH * P) { rows in
-            backwardRows(rows, s, lengths: lengths, weights: w, tape: tape, dOutput: dOutput, outputStride: outputStride,
-                         buffers: buffers)
+            backwardRows(rows, s, lengths: lengths, packed: packed, tape: tape, dOutput: dOutput,
+                         outputStride: outputStride, buffers: buffers)
         }
         if let dh0 = grads.dh0 { dh0.update(from: buffers.dh.pointer, count: B * P) }
         if let dc0 = grads.dc0, let dc = buffers.dc { dc0.update(from: dc.pointer, count: B * H) }
@@ -329,7 +345,7 @@ enum FusedRecurrence {
     }
 
     /// Back-propagation through time for the batch rows `rows`.
-    private static func backwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, lengths: [Int]?, weights w: RecurrenceWeights,
+    private static func backwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, lengths: [Int]?, packed: PackedWeights,
                                      tape: RecurrenceTape, dOutput: UnsafePointer<Float>, outputStride: Int,
                                      buffers: BackwardBuffers) {
         let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
@@ -346,12 +362,11 @@ enum FusedRecurrence {
                 let d = dOutput + (t * B + b) * outputStride
                 for j in 0..<P { dh[b * P + j] += d[j] }
             }
-            if let dProjected = buffers.dProjected, let dUnprojected, let proj = w.projection {
+            if let dProjected = buffers.dProjected, let dUnprojected, let projection = packed.projection {
                 for b in rows where active(t, b) {
                     (dProjected.pointer + (t * B + b) * P).update(from: dh + b * P, count: P)
                 }
-                GEMM.sgemm(transA: false, transB: false, m: count, n: H, k: P, alpha: 1, a: dh + first * P, lda: P,
-                           b: proj, ldb: H, beta: 0, c: dUnprojected.pointer, ldc: H)
+                projection.multiply(a: dh + first * P, lda: P, m: count, c: dUnprojected.pointer, ldc: H)
             }
             for b in rows where active(t, b) {
                 let gates = tape.gates.pointer + (t * B + b) * GH
@@ -371,10 +386,7 @@ enum FusedRecurrence {
             }
             // Carry the gradient to h_{t-1} through W_hh.
             let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer + (t * B + first) * GH
-            if P > 0 {
-                GEMM.sgemm(transA: false, transB: false, m: count, n: P, k: GH, alpha: 1, a: hiddenSide, lda: GH,
-                           b: w.hiddenWeight, ldb: P, beta: 0, c: carried.pointer, ldc: P)
-            }
+            packed.hidden.multiply(a: hiddenSide, lda: GH, m: count, c: carried.pointer, ldc: P)
             let keep: Float = kind == .gru ? 1 : 0  // GRU's dh already holds z ⊙ dh, the direct path
             for b in rows where active(t, b) {
                 let from = carried.pointer + (b - first) * P
