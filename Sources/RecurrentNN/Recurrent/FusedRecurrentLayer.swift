@@ -38,25 +38,33 @@ enum FusedRecurrentLayer {
         let tapes = recording ? shapes.map(RecurrenceTape.init) : []
 
         let outputCount = T * B * D * P, hiddenCount = D * B * P, cellCount = kind.hasCell ? D * B * H : 0
-        let packed = withValuePointers(inputs) { p in
-            makeValues(count: outputCount + hiddenCount + cellCount) { out in
-                for d in 0..<D {
-                    FusedRecurrence.forward(
-                        shapes[d], x: p[0], lengths: lengths, h0: p[1] + d * B * P, c0: c0 == nil ? nil : p[2] + d * B * H,
-                        weights: weights(directions, p, firstParameter: stateInputs.count, direction: d),
-                        output: out + d * P, outputStride: D * P,
-                        hN: out + outputCount + d * B * P,
-                        cN: kind.hasCell ? out + outputCount + hiddenCount + d * B * H : nil,
-                        tape: recording ? tapes[d] : nil)
+        // Every value of the three results is written by the kernels (padded steps get explicit zeros).
+        var outputValues: [Float] = [], hiddenValues: [Float] = [], cellValues: [Float] = []
+        withValuePointers(inputs) { p in
+            outputValues = uninitializedValues(count: outputCount) { out in
+                hiddenValues = uninitializedValues(count: hiddenCount) { hN in
+                    cellValues = uninitializedValues(count: cellCount) { cN in
+                        for d in 0..<D {
+                            FusedRecurrence.forward(
+                                shapes[d], x: p[0], lengths: lengths, h0: p[1] + d * B * P,
+                                c0: c0 == nil ? nil : p[2] + d * B * H,
+                                weights: weights(directions, p, firstParameter: stateInputs.count, direction: d),
+                                output: out + d * P, outputStride: D * P, hN: hN + d * B * P,
+                                cN: kind.hasCell ? cN + d * B * H : nil, tape: recording ? tapes[d] : nil)
+                        }
+                    }
                 }
             }
         }
-        var result = Tensor(shape: [packed.count], scalars: packed)
-        if recording {
-            result = Tensor.record("\(kind.rawValue)_layer", inputs: inputs, output: result) { g, needs in
-                backward(kind: kind, shapes: shapes, inputs: inputs, stateCount: stateInputs.count, directions: directions,
-                         lengths: lengths, tapes: tapes, upstream: g, needs: needs)
-            }
+        guard recording else {
+            return (Tensor(shape: [T, B, D * P], scalars: outputValues), Tensor(shape: [D, B, P], scalars: hiddenValues),
+                    kind.hasCell ? Tensor(shape: [D, B, H], scalars: cellValues) : nil)
+        }
+        // One node for the whole layer: its output is the three results end to end, split again below.
+        let packed = Tensor(shape: [outputCount + hiddenCount + cellCount], scalars: outputValues + hiddenValues + cellValues)
+        let result = Tensor.record("\(kind.rawValue)_layer", inputs: inputs, output: packed) { g, needs in
+            backward(kind: kind, shapes: shapes, inputs: inputs, stateCount: stateInputs.count, directions: directions,
+                     lengths: lengths, tapes: tapes, upstream: g, needs: needs)
         }
         let output = result.narrowed(axis: 0, start: 0, length: outputCount).reshaped([T, B, D * P])
         let hidden = result.narrowed(axis: 0, start: outputCount, length: hiddenCount).reshaped([D, B, P])

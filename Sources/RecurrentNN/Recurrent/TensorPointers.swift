@@ -21,9 +21,10 @@ func withValuePointers<Result>(_ tensors: [Tensor], _ body: ([UnsafePointer<Floa
     return nest(0)
 }
 
-/// A new float array of `count` zeros, filled by `body` through a pointer.
-func makeValues(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-    var values = [Float](repeating: 0, count: count)
-    values.withUnsafeMutableBufferPointer { buffer in body(buffer.baseAddress ?? emptyStorage) }
-    return values
+/// A new float array of `count` values that `body` must write in full through a pointer.
+func uninitializedValues(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        body(buffer.baseAddress ?? emptyStorage)
+        initialized = count
+    }
 }
