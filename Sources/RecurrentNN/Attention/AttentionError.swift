@@ -10,6 +10,7 @@ public enum AttentionError: Error, CustomStringConvertible, Equatable {
     /// A key length is negative or longer than the keys.
     case lengthOutOfRange(index: Int, length: Int, keyCount: Int)
 
+    /// The one-line message.
     public var description: String {
         switch self {
         case .inputShape(let name, let expected, let found):

@@ -7,6 +7,7 @@ public enum LossError: Error, CustomStringConvertible, Equatable {
     /// The label smoothing is outside `[0, 1]`.
     case labelSmoothing(Float)
 
+    /// The one-line message.
     public var description: String {
         switch self {
         case .shape(let name, let expected, let found): return "\(name) has shape \(found), expected \(expected)"
