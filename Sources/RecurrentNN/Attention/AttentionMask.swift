@@ -10,7 +10,8 @@ import RecurrentCore
 public struct AttentionMask {
     /// `[batch]` valid key counts: positions `≥ keyLengths[b]` of batch entry `b` are padding. Nil for none.
     public var keyLengths: [Int]?
-    /// Query `i` may attend only keys `j ≤ i` (top-left aligned, as PyTorch's `is_causal`).
+    /// Query `i` may attend only keys `j ≤ i` (top-left aligned, as PyTorch's `is_causal`). Meant for a
+    /// sequence of queries over the same positions; a single decoder state is query 0 (key 0 only).
     public var isCausal: Bool
     /// True = may attend. Broadcastable to the weights: `[batch, Lk]` for a single decoder state
     /// `[batch, dq]`, `[batch, Lq, Lk]` for a sequence `[batch, Lq, dq]`. Nil for none.

@@ -36,6 +36,14 @@ enum RowSoftmax {
     @inline(__always)
     static func exp(_ x: Float) -> Float { exp(FloatLanes(repeating: x))[0] }
 
+    /// The largest lane (the generic `max()` is not inlined).
+    @inline(__always)
+    static func largestLane(_ v: FloatLanes) -> Float {
+        let half = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let pair = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
+        return Swift.max(pair[0], pair[1])
+    }
+
     /// Lane-wise maximum (a compare and a blend; `pointwiseMax` is not vectorized).
     @inline(__always)
     static func lanesMax(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes { a.replacing(with: b, where: b .> a) }
@@ -72,7 +80,7 @@ enum RowSoftmax {
                 lanes = lanesMax(lanes, load(row + j))
                 j += 8
             }
-            best = lanes.max()
+            best = largestLane(lanes)
         }
         while j < end { best = Swift.max(best, row[j]); j += 1 }
         guard best > -.infinity else {
