@@ -161,17 +161,7 @@ enum AttentionKernel {
         if lq == 0 { return }
         gemm(transB: true, m: lq, n: lk, k: d, alpha: g.scale, a: q, lda: d, b: k, ldb: d, c: weights, ldc: lk)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: normalizeWeights ? 0 : lq) { inverses in
-            let mask = g.mask
-            let maskBase = mask?.sliceOffsets[b] ?? 0
-            let rowStride = mask?.rowStride ?? 0, columnStride = mask?.columnStride ?? 0
-            withMaskPointer(mask) { allowed in
-                for i in 0..<lq {
-                    let inverse = RowSoftmax.forward(weights + i * lk, count: lk, limit: g.causal ? i + 1 : lk,
-                                                     allowed: allowed.map { $0 + maskBase + i * rowStride },
-                                                     allowedStride: columnStride, normalize: normalizeWeights)
-                    if !normalizeWeights { inverses[i] = inverse }
-                }
-            }
+            softmaxRows(g, slice: b, weights, inverses: normalizeWeights ? nil : inverses.baseAddress)
             gemm(m: lq, n: dv, k: lk, a: weights, lda: lk, b: v, ldb: dv, c: output, ldc: dv)
             if !normalizeWeights {
                 for i in 0..<lq {
@@ -183,14 +173,21 @@ enum AttentionKernel {
     }
 
     /// The masked softmax of every row of one slice's scores `[Lq, Lk]`, in place.
-    static func softmaxRows(_ g: Geometry, slice b: Int, _ scores: UnsafeMutablePointer<Float>) {
+    ///
+    /// - Parameter inverses: nil to normalize the rows; otherwise `[Lq]` receives `1 / Σ exp(s − max)` of
+    ///   each row (0 for a fully masked row) and the rows keep `exp(s − max)`.
+    @inline(__always)
+    static func softmaxRows(_ g: Geometry, slice b: Int, _ scores: UnsafeMutablePointer<Float>,
+                            inverses: UnsafeMutablePointer<Float>? = nil) {
         let mask = g.mask
         let maskBase = mask?.sliceOffsets[b] ?? 0
         let rowStride = mask?.rowStride ?? 0, columnStride = mask?.columnStride ?? 0
         withMaskPointer(mask) { allowed in
             for i in 0..<g.queries {
-                RowSoftmax.forward(scores + i * g.keys, count: g.keys, limit: g.causal ? i + 1 : g.keys,
-                                   allowed: allowed.map { $0 + maskBase + i * rowStride }, allowedStride: columnStride)
+                let inverse = RowSoftmax.forward(scores + i * g.keys, count: g.keys, limit: g.causal ? i + 1 : g.keys,
+                                                 allowed: allowed.map { $0 + maskBase + i * rowStride },
+                                                 allowedStride: columnStride, normalize: inverses == nil)
+                inverses?[i] = inverse
             }
         }
     }
