@@ -42,7 +42,7 @@ enum Benchmarks {
     ]
 
     /// Every case name, in order.
-    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) }
+    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64"] }
 
     /// Runs one case by name.
     static func run(_ name: String, minTime: Double) -> Figures? {
@@ -70,6 +70,8 @@ enum Benchmarks {
                 figures["ratio_to_blas"] = fallback.gflops / blas.gflops
             }
             return figures
+        case "sdpa_b32_h8_l128_d64":
+            return ["median_s": AttentionBenchmark.sdpa(minTime: minTime)]
         default:
             guard let spec = recurrentCases.first(where: { $0.0 == name })?.1 else { return nil }
             return runRecurrent(spec, minTime: minTime)

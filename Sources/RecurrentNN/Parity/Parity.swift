@@ -40,6 +40,8 @@ public enum Parity {
     static let runners: [String: Runner] = [
         "RNN": recurrentNetwork, "LSTM": recurrentNetwork, "GRU": recurrentNetwork,
         "RNNCell": recurrentCell, "LSTMCell": recurrentCell, "GRUCell": recurrentCell,
+        "scaled_dot_product_attention": scaledDotProductAttention, "MultiheadAttention": multiheadAttention,
+        "cross_entropy": crossEntropy,
     ]
 
     /// Back-propagates `L = Σ upstream.<name> · output.<name>` and collects gradients of the given leaves.
