@@ -89,16 +89,13 @@ enum AttentionKernel {
         buffer.baseAddress.map { $0 } ?? UnsafePointer(placeholder)
     }
 
-    /// Runs `body` over ranges of slices: split across threads when `geometry.splitsSlices`, with the BLAS
-    /// library single-threaded meanwhile (many small products on our threads beat each product on the
-    /// library's threads: on 2 cores ~10% less CPU time than the fallback GEMM's packing, and no thread
-    /// pools competing); otherwise all slices on the calling thread, each product using every core.
+    /// Runs `body` over ranges of slices: split across threads when `geometry.splitsSlices` (many small
+    /// products, each on one thread: a product inside a parallel loop stays on that loop's thread); otherwise
+    /// all slices on the calling thread, each product split across every core by `GEMM.sgemm`.
     @inline(__always)
     static func forSlices(_ geometry: Geometry, _ body: (Range<Int>) -> Void) {
         if geometry.splitsSlices {
-            GEMM.withSingleThreadedBLAS {
-                Parallel.forChunks(count: geometry.slices, grain: geometry.grain, body)
-            }
+            Parallel.forChunks(count: geometry.slices, grain: geometry.grain, body)
         } else {
             body(0..<geometry.slices)
         }
