@@ -6,6 +6,7 @@ import PackageDescription
 //                     (CRecurrentKernels: its AVX2+FMA micro-kernel in C)
 //   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
 //   RecurrentData     safetensors and other file formats
+//   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
 //   Recurrent         umbrella: re-exports the modules above
 //   recurrent         the command-line tool
 let package = Package(
@@ -21,17 +22,19 @@ let package = Package(
         // C micro-kernels compiled per function for AVX2+FMA and picked at run time (no unsafe flags).
         .target(name: "CRecurrentKernels"),
         .target(name: "RecurrentKernels", dependencies: ["CRecurrentKernels"], linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        .target(name: "RecurrentCore", dependencies: ["RecurrentKernels"]),
+        .target(name: "RecurrentCore", dependencies: ["RecurrentKernels", "CRecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
-        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .target(name: "RecurrentNN", dependencies: ["CRecurrentKernels", "RecurrentKernels", "RecurrentCore", "RecurrentData"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN"]),
         .executableTarget(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RecurrentCore"], path: "Tests/TestSupport"),
         .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels", "TestSupport"]),
         .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
+        .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,3 +2,4 @@
 @_exported import RecurrentKernels
 @_exported import RecurrentCore
 @_exported import RecurrentData
+@_exported import RecurrentNN

@@ -128,12 +128,13 @@ enum BLASLoader {
     }
 
     /// The process-wide selection: made once, lazily and thread-safely, from `RECURRENT_BLAS` and
-    /// `defaultCandidates`. An OpenBLAS is told to use `Parallel.threadCount` threads.
+    /// `defaultCandidates`. An OpenBLAS is told to use one thread: `GEMM.sgemm` splits large products
+    /// across `Parallel`'s threads itself (see `BLASThreading.swift`).
     static let shared: BLASSelection = {
         let environment = ProcessInfo.processInfo.environment["RECURRENT_BLAS"]
         let selection = select(environment: environment, candidates: defaultCandidates) { DynamicLibrary.open($0) }
         if let setThreads = selection.library?.setThreads {
-            setThreads(Int32(clamping: Parallel.threadCount))
+            setThreads(1)
         }
         return selection
     }()

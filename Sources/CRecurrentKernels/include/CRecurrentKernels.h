@@ -22,4 +22,9 @@ static inline intptr_t rk_atomic_load(const intptr_t *p) { return __atomic_load_
 /// Atomic store (release) of a word shared between threads.
 static inline void rk_atomic_store(intptr_t *p, intptr_t value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
 
+/// Atomic fetch-and-add (acq_rel); returns the value before the addition.
+static inline intptr_t rk_atomic_fetch_add(intptr_t *p, intptr_t value) { return __atomic_fetch_add(p, value, __ATOMIC_ACQ_REL); }
+
+#include "RecurrentGates.h"
+
 #endif

@@ -1,0 +1,155 @@
+import CRecurrentKernels
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A team of threads that run one body together — every rank on its own thread at the same time — so
+/// that ranks may wait for each other at a `TeamBarrier`, as in an OpenMP parallel region.
+///
+/// This is for step-synchronous loops (a recurrent layer whose every time step is split across threads):
+/// one team run per layer instead of one fork and join per step. The team's `size - 1` worker threads
+/// spin briefly for work, then sleep.
+public final class ThreadTeam: @unchecked Sendable {
+    /// The process-wide team of `Parallel.threadCount` threads.
+    public static let shared = ThreadTeam(size: Parallel.threadCount)
+
+    /// The most ranks a run can have (the caller plus the workers).
+    public let size: Int
+
+    private let condition = NSCondition()
+    private var busy = false
+    private var started = false
+    private let generation: UnsafeMutablePointer<Int>
+    private let unfinished: UnsafeMutablePointer<Int>
+    fileprivate var job: ((Int) -> Void)?
+
+    /// A team of `size` ranks (≥ 1).
+    public init(size: Int) {
+        self.size = Swift.max(1, size)
+        generation = .allocate(capacity: 1)
+        generation.initialize(to: 0)
+        unfinished = .allocate(capacity: 1)
+        unfinished.initialize(to: 0)
+    }
+
+    deinit {
+        generation.deallocate()
+        unfinished.deallocate()
+    }
+
+    /// Runs `body(rank, ranks, barrier)` once for every rank in `0..<ranks`, each on its own thread, all at once;
+    /// returns when all have finished.
+    ///
+    /// `ranks` is `min(maxRanks, size)`, or 1 when the team is already running (a nested or concurrent
+    /// call): `body` must divide its work by the `ranks` it is given.
+    ///
+    /// - Parameters:
+    ///   - maxRanks: the most ranks worth using.
+    ///   - body: `(rank, ranks, barrier)`; every rank must call `barrier.wait()` the same number of times.
+    public func run(maxRanks: Int, _ body: (_ rank: Int, _ ranks: Int, _ barrier: TeamBarrier) -> Void) {
+        let ranks = Swift.min(maxRanks, size)
+        condition.lock()
+        if busy || ranks <= 1 {
+            condition.unlock()
+            body(0, 1, TeamBarrier(count: 1))
+            return
+        }
+        busy = true
+        if !started {
+            started = true
+            for index in 1..<size {
+                // Strong: a worker that starts after a private team was released (as in tests) must not
+                // read a freed object. Workers keep their team alive for the life of the process.
+                let thread = Thread { self.workerLoop(rank: index) }
+                thread.name = "recurrent-team-\(index)"
+                thread.start()
+            }
+        }
+        let barrier = TeamBarrier(count: ranks)
+        withoutActuallyEscaping({ (rank: Int) in if rank < ranks { body(rank, ranks, barrier) } }) { job in
+            self.job = job
+            rk_atomic_store(unfinished, size - 1)
+            rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+            condition.broadcast()
+            condition.unlock()
+            job(0)
+            TeamBarrier.spin { rk_atomic_load(self.unfinished) == 0 }
+            condition.lock()
+            while rk_atomic_load(unfinished) > 0 { condition.wait() }
+            self.job = nil
+        }
+        busy = false
+        condition.unlock()
+    }
+
+    private func workerLoop(rank: Int) {
+        var seen = 0
+        while true {
+            TeamBarrier.spin(limit: 2_000_000) { rk_atomic_load(self.generation) != seen }
+            condition.lock()
+            while rk_atomic_load(generation) == seen { condition.wait() }
+            seen = rk_atomic_load(generation)
+            condition.unlock()
+            runJob(rank: rank)
+            condition.lock()
+            if rk_atomic_fetch_add(unfinished, -1) == 1 { condition.broadcast() }
+            condition.unlock()
+        }
+    }
+}
+
+extension ThreadTeam {
+    /// Runs the current job; its reference is released when this returns, before the worker reports
+    /// that it has finished (the caller's closure must not outlive `run`).
+    @inline(never)
+    fileprivate func runJob(rank: Int) {
+        if let body = job { body(rank) }
+    }
+}
+
+/// A reusable barrier for the ranks of one `ThreadTeam.run`: `wait()` returns once every rank has called it.
+public final class TeamBarrier: @unchecked Sendable {
+    /// The number of ranks that meet at the barrier.
+    public let count: Int
+    private let arrived: UnsafeMutablePointer<Int>
+    private let phase: UnsafeMutablePointer<Int>
+
+    init(count: Int) {
+        self.count = count
+        arrived = .allocate(capacity: 1)
+        arrived.initialize(to: 0)
+        phase = .allocate(capacity: 1)
+        phase.initialize(to: 0)
+    }
+
+    deinit {
+        arrived.deallocate()
+        phase.deallocate()
+    }
+
+    /// Blocks (spinning, then yielding) until all `count` ranks have arrived.
+    public func wait() {
+        guard count > 1 else { return }
+        let current = rk_atomic_load(phase)
+        if rk_atomic_fetch_add(arrived, 1) == count - 1 {
+            rk_atomic_store(arrived, 0)
+            rk_atomic_store(phase, current &+ 1)
+        } else {
+            TeamBarrier.spin { rk_atomic_load(self.phase) != current }
+        }
+    }
+
+    /// Spins until `done()`: a tight loop first, then `sched_yield` so a waiting thread gives way to others;
+    /// gives up after `limit` nanoseconds when one is set.
+    static func spin(limit: UInt64? = nil, until done: () -> Bool) {
+        for _ in 0..<2000 where done() { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        while !done() {
+            if let limit, DispatchTime.now().uptimeNanoseconds - start > limit { return }
+            sched_yield()
+        }
+    }
+}

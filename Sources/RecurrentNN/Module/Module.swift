@@ -1,0 +1,79 @@
+import RecurrentCore
+
+/// A network component with named parameters, whose keys are PyTorch's `state_dict()` keys.
+public protocol Module: AnyObject {
+    /// Every parameter with its key (e.g. `weight_ih_l0_reverse`, `encoder.lstm.weight_hh_l1`), in a stable order.
+    var namedParameters: [(key: String, parameter: Parameter)] { get }
+}
+
+/// Why a state dict could not be loaded into a module.
+public enum StateDictError: Error, CustomStringConvertible, Equatable {
+    /// The module has a parameter the state dict lacks.
+    case missingKey(String)
+    /// The state dict has a key the module does not.
+    case unexpectedKey(String)
+    /// A key exists on both sides with different shapes.
+    case shapeMismatch(key: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missingKey(let key): return "missing key '\(key)' in the state dict"
+        case .unexpectedKey(let key): return "unexpected key '\(key)' in the state dict"
+        case .shapeMismatch(let key, let expected, let found):
+            return "shape mismatch for '\(key)': the module has \(expected), the state dict has \(found)"
+        }
+    }
+}
+
+extension Module {
+    /// All parameters, in the order of `namedParameters`.
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The total number of trainable values.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// The parameters' current values by key (copies; later training does not change them).
+    public func stateDict() -> [String: Tensor] {
+        var dict: [String: Tensor] = [:]
+        for (key, parameter) in namedParameters { dict[key] = parameter.value.detached() }
+        return dict
+    }
+
+    /// Loads values by key.
+    ///
+    /// - Parameters:
+    ///   - stateDict: key → tensor, with PyTorch's keys and shapes.
+    ///   - strict: when true (the default), a missing key or an unexpected key is an error; when false,
+    ///     only the keys present on both sides are loaded. A wrong shape is always an error.
+    /// - Throws: `StateDictError` naming the first offending key (sorted order); nothing is loaded then.
+    public func load(stateDict: [String: Tensor], strict: Bool = true) throws {
+        let own = namedParameters
+        let ownKeys = Set(own.map(\.key))
+        if strict {
+            if let missing = own.map(\.key).filter({ stateDict[$0] == nil }).sorted().first {
+                throw StateDictError.missingKey(missing)
+            }
+            if let unexpected = stateDict.keys.filter({ !ownKeys.contains($0) }).sorted().first {
+                throw StateDictError.unexpectedKey(unexpected)
+            }
+        }
+        for (key, parameter) in own.sorted(by: { $0.key < $1.key }) {
+            if let value = stateDict[key], value.shape != parameter.shape {
+                throw StateDictError.shapeMismatch(key: key, expected: parameter.shape, found: value.shape)
+            }
+        }
+        for (key, parameter) in own {
+            if let value = stateDict[key] { parameter.value = value.detached() }
+        }
+    }
+
+    /// Forgets every parameter's gradient.
+    public func zeroGrad() {
+        for parameter in parameters { parameter.zeroGrad() }
+    }
+}
+
+/// Prefixes child keys: `prefixed("lstm", child)` turns `weight_ih_l0` into `lstm.weight_ih_l0`.
+public func prefixed(_ prefix: String, _ child: Module) -> [(key: String, parameter: Parameter)] {
+    child.namedParameters.map { (key: prefix + "." + $0.key, parameter: $0.parameter) }
+}

@@ -1,0 +1,22 @@
+import RecurrentCore
+
+/// A trainable tensor owned by a module: a reference, so modules, optimizers and state dicts all see
+/// the same values (PyTorch's `nn.Parameter`).
+public final class Parameter {
+    /// The current values; a leaf of the gradient tape.
+    public var value: Tensor {
+        didSet { if !value.requiresGrad { value = value.requiringGradient() } }
+    }
+
+    /// Wraps `value` as a trainable leaf.
+    public init(_ value: Tensor) {
+        self.value = value.requiringGradient()
+    }
+
+    /// The shape of the values.
+    public var shape: [Int] { value.shape }
+    /// The gradient accumulated by backward passes, shaped like `value`, or nil.
+    public var grad: Tensor? { value.grad }
+    /// Forgets the accumulated gradient.
+    public func zeroGrad() { value.zeroGrad() }
+}

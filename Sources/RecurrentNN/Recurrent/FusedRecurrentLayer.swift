@@ -1,0 +1,116 @@
+import RecurrentCore
+
+/// The parameters of one direction of one recurrent layer, as PyTorch names and shapes them.
+public struct RecurrentDirectionParameters {
+    /// `weight_ih`: `[G·H, I]`.
+    public var inputWeight: Tensor
+    /// `weight_hh`: `[G·H, P]`.
+    public var hiddenWeight: Tensor
+    /// `bias_ih`: `[G·H]`, or nil without biases.
+    public var inputBias: Tensor?
+    /// `bias_hh`: `[G·H]`, or nil without biases.
+    public var hiddenBias: Tensor?
+    /// `weight_hr` (LSTM projection): `[P, H]`, or nil.
+    public var projection: Tensor?
+
+    var tensors: [Tensor] { [inputWeight, hiddenWeight] + [inputBias, hiddenBias, projection].compactMap { $0 } }
+}
+
+/// One recurrent layer, all of its directions, as ONE node of the gradient tape.
+enum FusedRecurrentLayer {
+    /// Runs one layer.
+    ///
+    /// - Parameters:
+    ///   - x: `[T, B, I]`.
+    ///   - h0: `[D, B, P]`; `c0`: `[D, B, H]` for LSTMs.
+    ///   - lengths: `[B]` valid lengths in `1...T`, or nil.
+    ///   - directions: one entry (forward) or two (forward, reverse).
+    /// - Returns: output `[T, B, D·P]`, final hidden `[D, B, P]`, final cell `[D, B, H]` (LSTM).
+    static func run(kind: RecurrenceKind, hidden H: Int, x: Tensor, h0: Tensor, c0: Tensor?, lengths: [Int]?,
+                    directions: [RecurrentDirectionParameters]) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+        let (T, B, I) = (x.shape[0], x.shape[1], x.shape[2])
+        let D = directions.count
+        let P = h0.shape[2]
+        let shapes = (0..<D).map { RecurrenceShape(kind: kind, steps: T, batch: B, input: I, hidden: H, output: P, reverse: $0 == 1) }
+        let stateInputs = [x, h0] + (c0.map { [$0] } ?? [])
+        let inputs = stateInputs + directions.flatMap(\.tensors)
+        let recording = GradientMode.isRecording && inputs.contains { $0.requiresGrad }
+        let tapes = recording ? shapes.map(RecurrenceTape.init) : []
+
+        let outputCount = T * B * D * P, hiddenCount = D * B * P, cellCount = kind.hasCell ? D * B * H : 0
+        let packed = withValuePointers(inputs) { p in
+            makeValues(count: outputCount + hiddenCount + cellCount) { out in
+                for d in 0..<D {
+                    FusedRecurrence.forward(
+                        shapes[d], x: p[0], lengths: lengths, h0: p[1] + d * B * P, c0: c0 == nil ? nil : p[2] + d * B * H,
+                        weights: weights(directions, p, firstParameter: stateInputs.count, direction: d),
+                        output: out + d * P, outputStride: D * P,
+                        hN: out + outputCount + d * B * P,
+                        cN: kind.hasCell ? out + outputCount + hiddenCount + d * B * H : nil,
+                        tape: recording ? tapes[d] : nil)
+                }
+            }
+        }
+        var result = Tensor(shape: [packed.count], scalars: packed)
+        if recording {
+            result = Tensor.record("\(kind.rawValue)_layer", inputs: inputs, output: result) { g, needs in
+                backward(kind: kind, shapes: shapes, inputs: inputs, stateCount: stateInputs.count, directions: directions,
+                         lengths: lengths, tapes: tapes, upstream: g, needs: needs)
+            }
+        }
+        let output = result.narrowed(axis: 0, start: 0, length: outputCount).reshaped([T, B, D * P])
+        let hidden = result.narrowed(axis: 0, start: outputCount, length: hiddenCount).reshaped([D, B, P])
+        let cell = kind.hasCell ? result.narrowed(axis: 0, start: outputCount + hiddenCount, length: cellCount).reshaped([D, B, H]) : nil
+        return (output, hidden, cell)
+    }
+
+    /// Pointers to direction `d`'s parameters inside the flat list of input pointers.
+    private static func weights(_ directions: [RecurrentDirectionParameters], _ p: [UnsafePointer<Float>],
+                                firstParameter: Int, direction d: Int) -> RecurrenceWeights {
+        var index = firstParameter + directions[..<d].reduce(0) { $0 + $1.tensors.count }
+        func next() -> UnsafePointer<Float> { defer { index += 1 }; return p[index] }
+        let parameters = directions[d]
+        let inputWeight = next(), hiddenWeight = next()
+        let inputBias = parameters.inputBias == nil ? nil : next()
+        let hiddenBias = parameters.hiddenBias == nil ? nil : next()
+        let projection = parameters.projection == nil ? nil : next()
+        return RecurrenceWeights(inputWeight: inputWeight, hiddenWeight: hiddenWeight, inputBias: inputBias,
+                                 hiddenBias: hiddenBias, projection: projection)
+    }
+
+    private static func backward(kind: RecurrenceKind, shapes: [RecurrenceShape], inputs: [Tensor], stateCount: Int,
+                                 directions: [RecurrentDirectionParameters], lengths: [Int]?, tapes: [RecurrenceTape],
+                                 upstream g: Tensor, needs: [Bool]) -> [Tensor?] {
+        let s0 = shapes[0]
+        let (T, B, H, P, D) = (s0.steps, s0.batch, s0.hidden, s0.output, shapes.count)
+        let outputCount = T * B * D * P, hiddenCount = D * B * P
+        // Each gradient buffer is written by exactly one direction, except dx, which the second accumulates into.
+        let grads: [FloatBuffer?] = zip(inputs, needs).map { $1 ? FloatBuffer(count: $0.count) : nil }
+        withValuePointers(inputs + [g]) { p in
+            let up = p[inputs.count]
+            for d in 0..<D {
+                var index = stateCount + directions[..<d].reduce(0) { $0 + $1.tensors.count }
+                func nextGrad() -> UnsafeMutablePointer<Float>? {
+                    defer { index += 1 }
+                    return grads[index]?.pointer
+                }
+                let dInputWeight = nextGrad(), dHiddenWeight = nextGrad()
+                let dInputBias = directions[d].inputBias == nil ? nil : nextGrad()
+                let dHiddenBias = directions[d].hiddenBias == nil ? nil : nextGrad()
+                let dProjection = directions[d].projection == nil ? nil : nextGrad()
+                let gradients = FusedRecurrence.Gradients(
+                    dx: grads[0]?.pointer, accumulateInput: d > 0,
+                    dh0: grads[1].map { $0.pointer + d * B * P },
+                    dc0: kind.hasCell ? grads[2].map { $0.pointer + d * B * H } : nil,
+                    dInputWeight: dInputWeight, dHiddenWeight: dHiddenWeight, dInputBias: dInputBias,
+                    dHiddenBias: dHiddenBias, dProjection: dProjection)
+                FusedRecurrence.backward(
+                    shapes[d], x: p[0], lengths: lengths,
+                    weights: weights(directions, p, firstParameter: stateCount, direction: d), tape: tapes[d],
+                    dOutput: up + d * P, outputStride: D * P, dhN: up + outputCount + d * B * P,
+                    dcN: kind.hasCell ? up + outputCount + hiddenCount + d * B * H : nil, into: gradients)
+            }
+        }
+        return zip(inputs, grads).map { input, grad in grad.map { Tensor(shape: input.shape, scalars: $0.array) } }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Recurrent
+
+/// The benchmark cases of `recurrent bench`, named and shaped as in `../shared/bench/torch_bench.py`
+/// so the two can be compared in one run on one machine.
+enum Benchmarks {
+    /// A case's figures, printed as a JSON object.
+    typealias Figures = [String: Double]
+
+    /// Timing as torch_bench.py does it: 3 warm-up calls, then calls until at least `minTime` seconds and
+    /// 5 calls have passed; the median.
+    static func median(minTime: Double, warmup: Int = 3, minIterations: Int = 5, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        var times: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        while true {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            times.append(Double(t1 - t0) / 1e9)
+            if times.count >= minIterations && Double(t1 - start) / 1e9 > minTime { break }
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// One recurrent case of the suite.
+    struct RecurrentCase {
+        let kind: RecurrenceKind, steps: Int, batch: Int, input: Int, hidden: Int, layers: Int
+        var bidirectional = false
+        let training: Bool
+    }
+
+    static let recurrentCases: [(String, RecurrentCase)] = [
+        ("lstm_infer_b1", RecurrentCase(kind: .lstm, steps: 50, batch: 1, input: 256, hidden: 256, layers: 1, training: false)),
+        ("lstm_infer_b64", RecurrentCase(kind: .lstm, steps: 50, batch: 64, input: 256, hidden: 256, layers: 1, training: false)),
+        ("lstm_train", RecurrentCase(kind: .lstm, steps: 64, batch: 32, input: 256, hidden: 512, layers: 2, training: true)),
+        ("gru_train", RecurrentCase(kind: .gru, steps: 64, batch: 32, input: 256, hidden: 512, layers: 2, training: true)),
+        ("rnn_train", RecurrentCase(kind: .rnnTanh, steps: 64, batch: 32, input: 256, hidden: 512, layers: 2, training: true)),
+        ("bilstm_train", RecurrentCase(kind: .lstm, steps: 40, batch: 32, input: 128, hidden: 256, layers: 1,
+                                       bidirectional: true, training: true)),
+    ]
+
+    /// Every case name, in order.
+    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) }
+
+    /// Runs one case by name.
+    static func run(_ name: String, minTime: Double) -> Figures? {
+        switch name {
+        case "sgemm_512", "sgemm_1024":
+            let n = name == "sgemm_512" ? 512 : 1024
+            guard let ours = GEMMBenchmark.run(n: n, backend: .default, minTime: minTime) else { return nil }
+            var figures: Figures = ["gflops": ours.gflops, "median_s": ours.medianSeconds]
+            if let direct = GEMMBenchmark.run(n: n, backend: .blasDirect, minTime: minTime) {
+                figures["blas_direct_gflops"] = direct.gflops
+                figures["ratio_to_blas_direct"] = ours.gflops / direct.gflops
+            }
+            return figures
+        case "sgemm_fallback_512":
+            guard let fallback = GEMMBenchmark.run(n: 512, backend: .fallback, minTime: minTime) else { return nil }
+            var figures: Figures = ["gflops": fallback.gflops, "median_s": fallback.medianSeconds]
+            if let blas = GEMMBenchmark.run(n: 512, backend: .blas, minTime: minTime) {
+                figures["blas_gflops"] = blas.gflops
+                figures["ratio_to_blas"] = fallback.gflops / blas.gflops
+            }
+            return figures
+        default:
+            guard let spec = recurrentCases.first(where: { $0.0 == name })?.1 else { return nil }
+            return runRecurrent(spec, minTime: minTime)
+        }
+    }
+
+    /// Times one forward (inference) or one training step (forward, `output.sum()` backward, SGD step).
+    static func runRecurrent(_ c: RecurrentCase, minTime: Double) -> Figures {
+        let net = RecurrentNetwork(kind: c.kind, inputSize: c.input, hiddenSize: c.hidden, layerCount: c.layers,
+                                   bidirectional: c.bidirectional, seed: 1)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let x = Tensor.normal([c.steps, c.batch, c.input], using: &rng)
+        let seconds: Double
+        if c.training {
+            let input = x.requiringGradient()
+            let optimizer = SGD(parameters: net.parameters, learningRate: 1e-3)
+            seconds = median(minTime: minTime) {
+                let result = try! net(input)
+                result.output.sum().backward()
+                optimizer.step()
+                optimizer.zeroGrad()
+                input.zeroGrad()
+            }
+        } else {
+            seconds = median(minTime: minTime) {
+                _ = withoutGradients { try! net(x) }
+            }
+        }
+        return ["median_s": seconds, "tokens_per_s": Double(c.steps * c.batch) / seconds]
+    }
+
+    /// A one-line description of the processor, from /proc/cpuinfo where there is one.
+    static var machine: String {
+        var cpu = "unknown CPU"
+        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+           let value = line.split(separator: ":", maxSplits: 1).last {
+            cpu = value.trimmingCharacters(in: .whitespaces)
+        }
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import RecurrentCore
-
-@Test func moduleLoads() { #expect(Bool(true)) }

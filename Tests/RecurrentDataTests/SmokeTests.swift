@@ -1,4 +1,0 @@
-import Testing
-@testable import RecurrentData
-
-@Test func moduleLoads() { #expect(Bool(true)) }
