@@ -26,7 +26,7 @@ static inline void rk_store_row(float *c, __m256 lo, __m256 hi, __m256 alpha, fl
 }
 
 __attribute__((target("avx2,fma")))
-void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
+void rk_sgemm_kernel_6x16_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -34,7 +34,7 @@ void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (long p = 0; p < kc; p++) {
+    for (ptrdiff_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(b);
         __m256 b1 = _mm256_loadu_ps(b + 8);
         __m256 av;
@@ -60,7 +60,7 @@ void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c
 
 int rk_cpu_has_avx2_fma(void) { return 0; }
 
-void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
+void rk_sgemm_kernel_6x16_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                float alpha, float beta) {
     (void)kc; (void)a; (void)b; (void)c; (void)ldc; (void)alpha; (void)beta;
 }

@@ -127,6 +127,10 @@ enum BLASLoader {
         return BLASSelection(library: nil, description: "fallback (no BLAS found)")
     }
 
+    /// The thread count an OpenBLAS is given when loaded (and restored to after `GEMMBenchmark` times
+    /// the library's own threading).
+    static let libraryThreads: Int32 = 1
+
     /// The process-wide selection: made once, lazily and thread-safely, from `RECURRENT_BLAS` and
     /// `defaultCandidates`. An OpenBLAS is told to use one thread: `GEMM.sgemm` splits large products
     /// across `Parallel`'s threads itself (see `BLASThreading.swift`).
@@ -134,7 +138,7 @@ enum BLASLoader {
         let environment = ProcessInfo.processInfo.environment["RECURRENT_BLAS"]
         let selection = select(environment: environment, candidates: defaultCandidates) { DynamicLibrary.open($0) }
         if let setThreads = selection.library?.setThreads {
-            setThreads(1)
+            setThreads(libraryThreads)
         }
         return selection
     }()

@@ -6,6 +6,10 @@
 public enum GEMM {
     /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, with the fastest backend available.
     ///
+    /// With a BLAS loaded, products of at least `splitThreshold` multiply-adds are split into row or
+    /// column blocks of C over `Parallel`'s threads, each a single-threaded BLAS call; smaller ones are
+    /// one BLAS call. Without one, `fallbackSgemm` runs (it splits large products itself).
+    ///
     /// - Parameters:
     ///   - transA: use Aᵀ; A is stored [k×m] with leading dimension `lda` (≥ m) when true,
     ///     [m×k] with `lda` ≥ k otherwise.

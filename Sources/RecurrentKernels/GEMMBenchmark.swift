@@ -12,11 +12,26 @@ public enum GEMMBenchmark {
         /// `GEMM.sgemm`: whatever it dispatches to.
         case `default`
         /// The loaded library's `cblas_sgemm` called directly through its function pointer, bypassing
-        /// the wrapper (the yardstick for the wrapper's overhead).
+        /// the wrapper, with the library threaded as `GEMM` uses it (the yardstick for the wrapper's
+        /// overhead).
         case blasDirect
+        /// `cblas_sgemm` called directly with the library's own thread pool set to
+        /// `Parallel.threadCount` threads for the duration (OpenBLAS only, as it exposes
+        /// `openblas_set_num_threads`): the library's multi-threaded rate, the yardstick for the
+        /// fallback. Not for use while other threads call the BLAS.
+        case blasThreaded
 
         /// Whether this backend needs a loaded BLAS.
-        public var needsBLAS: Bool { self == .blas || self == .blasDirect }
+        public var needsBLAS: Bool { self == .blas || self == .blasDirect || self == .blasThreaded }
+
+        /// Whether this backend can run in this process.
+        public var isAvailable: Bool {
+            switch self {
+            case .fallback, .default: return true
+            case .blas, .blasDirect: return GEMM.blasAvailable
+            case .blasThreaded: return BLASLoader.shared.library?.setThreads != nil
+            }
+        }
     }
 
     /// The timing of one backend.
@@ -36,7 +51,7 @@ public enum GEMMBenchmark {
     ///   - n: the matrix order (≥ 1); A, B and C are [n×n].
     ///   - backend: what to time.
     ///   - minTime: the least total seconds spent in timed multiplies.
-    /// - Returns: nil when `backend` needs a BLAS and none is loaded.
+    /// - Returns: nil when `backend` cannot run here (`isAvailable` is false).
     public static func run(n: Int, backend: Backend, minTime: Double) -> Result? {
         compare(n: n, backends: [backend], minTime: minTime, rounds: 1)[backend]
     }
@@ -53,12 +68,11 @@ public enum GEMMBenchmark {
     ///   - backends: what to time; duplicates are timed once.
     ///   - minTime: the least total seconds spent in timed multiplies per backend.
     ///   - rounds: how many times to cycle through the backends (≥ 1).
-    /// - Returns: a result for each backend that could run (those needing a BLAS are missing when none
-    ///   is loaded).
+    /// - Returns: a result for each backend that could run (`isAvailable`).
     public static func compare(n: Int, backends: [Backend], minTime: Double, rounds: Int = 5) -> [Backend: Result] {
         precondition(n >= 1, "n must be positive")
         var unique: [Backend] = []
-        for backend in backends where !unique.contains(backend) && (!backend.needsBLAS || GEMM.blasAvailable) {
+        for backend in backends where !unique.contains(backend) && backend.isAvailable {
             unique.append(backend)
         }
         guard !unique.isEmpty else { return [:] }
@@ -87,6 +101,9 @@ public enum GEMMBenchmark {
                 let usesBLAS = backend.needsBLAS || (backend == .default && GEMM.blasAvailable)
                 if previousUsedBLAS && !usesBLAS { Thread.sleep(forTimeInterval: 0.2) }
                 previousUsedBLAS = usesBLAS
+                let setThreads = backend == .blasThreaded ? BLASLoader.shared.library?.setThreads : nil
+                setThreads?(Int32(clamping: Parallel.threadCount))
+                defer { setThreads?(BLASLoader.libraryThreads) }
                 multiply(backend, n: n, a: a, b: b, c: c)  // warm-up: page faults, thread pools, caches
                 var total = 0.0, taken = 0
                 while taken < 3 || total < minTime / Double(rounds) {
@@ -123,7 +140,7 @@ public enum GEMMBenchmark {
         case .blas:
             GEMM.blasSgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1,
                            a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
-        case .blasDirect:
+        case .blasDirect, .blasThreaded:
             guard let sgemm = BLASLoader.shared.library?.sgemm else { return }
             let n32 = Int32(n)
             sgemm(CBLAS.rowMajor, CBLAS.noTrans, CBLAS.noTrans, n32, n32, n32, 1, a, n32, b, n32, 0, c, n32)

@@ -1,6 +1,4 @@
-#if canImport(CRecurrentKernels)
 import CRecurrentKernels
-#endif
 import Foundation
 
 /// A micro-kernel body: one MR×NR tile of `C = alpha · A·B + beta · C` from packed panels.
@@ -39,21 +37,17 @@ enum MicroKernels {
         name: "swift-simd 6x8", mr: 6, nr: 8, aCopies: 4,
         blocking: FallbackGEMM.Blocking(kc: 384, mc: 48, nc: 2048), run: swift6x8)
 
-    #if canImport(CRecurrentKernels)
     /// The AVX2+FMA kernel (C, compiled with a per-function target attribute): 6×16, 12 YMM accumulators.
     static let avx2 = MicroKernel(
         name: "avx2+fma 6x16", mr: 6, nr: 16, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 120, nc: 2048)
     ) { kc, a, b, c, ldc, alpha, beta in
         rk_sgemm_kernel_6x16_avx2(kc, a, b, c, ldc, alpha, beta)
     }
-    #endif
 
     /// The kernels this CPU can run, fastest first.
     static let available: [MicroKernel] = {
         var kernels: [MicroKernel] = []
-        #if canImport(CRecurrentKernels)
         if rk_cpu_has_avx2_fma() != 0 { kernels.append(avx2) }
-        #endif
         kernels.append(portable)
         return kernels
     }()

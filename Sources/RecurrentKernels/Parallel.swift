@@ -65,6 +65,7 @@ final class WorkerPool: @unchecked Sendable {
     // atomically, by spinning threads (so they are written with atomic stores).
     private var started = false
     private var busy = false
+    private var stopping = false
     private let generation: UnsafeMutablePointer<Int>
     private let unfinished: UnsafeMutablePointer<Int>
     private var job: ((Int) -> Void)?
@@ -88,7 +89,7 @@ final class WorkerPool: @unchecked Sendable {
     /// returns when all have finished.
     func run(chunks: Int, _ body: (Int) -> Void) {
         condition.lock()
-        if busy || workers == 0 || chunks <= 1 {
+        if busy || stopping || workers == 0 || chunks <= 1 {
             condition.unlock()
             for chunk in 0..<chunks { body(chunk) }
             return
@@ -97,7 +98,8 @@ final class WorkerPool: @unchecked Sendable {
         if !started {
             started = true
             for index in 0..<workers {
-                let thread = Thread { self.workerLoop() }  // workers keep the pool alive (pools live for the process)
+                // Workers keep the pool alive until `shutdown()` (the shared pool: for the process).
+                let thread = Thread { self.workerLoop() }
                 thread.name = "recurrent-worker-\(index + 1)"
                 thread.start()
             }
@@ -127,6 +129,18 @@ final class WorkerPool: @unchecked Sendable {
             job = nil
         }
         busy = false
+        condition.broadcast()  // for a `shutdown()` waiting on `busy`
+        condition.unlock()
+    }
+
+    /// Ends the worker threads once they are idle; later calls run inline. For pools other than
+    /// `shared` (tests), so that their threads do not outlive them.
+    func shutdown() {
+        condition.lock()
+        while busy { condition.wait() }
+        stopping = true
+        rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -146,6 +160,10 @@ final class WorkerPool: @unchecked Sendable {
             condition.lock()
             while rk_atomic_load(generation) == seen { condition.wait() }
             seen = rk_atomic_load(generation)
+            if stopping {
+                condition.unlock()
+                return
+            }
             while nextChunk < chunks, let body = job {
                 let chunk = nextChunk
                 nextChunk += 1

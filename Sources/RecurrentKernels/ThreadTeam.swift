@@ -62,7 +62,8 @@ public final class ThreadTeam: @unchecked Sendable {
         if !started {
             started = true
             for index in 1..<size {
-                // Workers keep their team alive: a team, once started, lives as long as the process.
+                // Strong: a worker that starts after a private team was released (as in tests) must not
+                // read a freed object. Workers keep their team alive for the life of the process.
                 let thread = Thread { self.workerLoop(rank: index) }
                 thread.name = "recurrent-team-\(index)"
                 thread.start()

@@ -78,8 +78,8 @@ private struct FakeLibrary: SymbolSource {
     func blasMatchesReferenceAndFallback() {
         print("BLAS under test: \(GEMM.backendDescription)")
         var failures: [String] = []
-        for spec in GEMMCase.all {
-            let problem = GEMMProblem(spec)
+        for problem in GEMMProblem.all {
+            let spec = problem.spec
             var called = false
             let blas = problem.run {
                 called = GEMM.blasSgemm(transA: $0, transB: $1, m: $2, n: $3, k: $4, alpha: $5, a: $6, lda: $7,

@@ -37,8 +37,8 @@ import Testing
         configuration.threads = 1
         configuration.smallRows = 0
         configuration.smallColumnsTransB = 0
-        let cases = GEMMCase.all.filter { $0.m * $0.n * $0.k <= 100_000 }
-        let failures = gemmFailures(kernelName, cases: cases, Self.fallback(configuration))
+        let problems = GEMMProblem.all.filter { $0.spec.m * $0.spec.n * $0.spec.k <= 100_000 }
+        let failures = gemmFailures(kernelName, problems: problems, Self.fallback(configuration))
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
     }
 

@@ -5,8 +5,7 @@ import Testing
     @Test(arguments: GEMMBenchmark.Backend.allCases)
     func runReportsARate(backend: GEMMBenchmark.Backend) {
         let result = GEMMBenchmark.run(n: 24, backend: backend, minTime: 0)
-        let needsBLAS = backend == .blas || backend == .blasDirect
-        if needsBLAS && !GEMM.blasAvailable {
+        if !backend.isAvailable {
             #expect(result == nil)
             return
         }
@@ -27,5 +26,12 @@ extension GEMMBenchmarkTests {
         #expect(results[.default] != nil)
         #expect((results[.blas] != nil) == GEMM.blasAvailable)
         #expect(results[.blasDirect] == nil)
+    }
+
+    @Test func availabilityFollowsTheLoadedLibrary() {
+        #expect(GEMMBenchmark.Backend.fallback.isAvailable && GEMMBenchmark.Backend.default.isAvailable)
+        #expect(GEMMBenchmark.Backend.blas.isAvailable == GEMM.blasAvailable)
+        #expect(GEMMBenchmark.Backend.blasDirect.isAvailable == GEMM.blasAvailable)
+        if GEMMBenchmark.Backend.blasThreaded.isAvailable { #expect(GEMM.backendDescription.hasPrefix("openblas")) }
     }
 }

@@ -160,12 +160,14 @@ struct GEMMProblem {
     }
 }
 
-/// Checks `sgemm` on each of `cases` against the reference; returns the failures, described.
-func gemmFailures(_ label: String, cases: [GEMMCase] = GEMMCase.all, _ sgemm: SgemmFunction) -> [String] {
-    cases.compactMap { spec in
-        let problem = GEMMProblem(spec)
-        return problem.mismatch(problem.run(sgemm), label: label)
-    }
+extension GEMMProblem {
+    /// The problems of `GEMMCase.all`, built (and their references computed) once for all tests.
+    static let all: [GEMMProblem] = GEMMCase.all.map { GEMMProblem($0) }
+}
+
+/// Checks `sgemm` on each of `problems` against the reference; returns the failures, described.
+func gemmFailures(_ label: String, problems: [GEMMProblem] = GEMMProblem.all, _ sgemm: SgemmFunction) -> [String] {
+    problems.compactMap { problem in problem.mismatch(problem.run(sgemm), label: label) }
 }
 
 @Suite struct GEMMTests {

@@ -1,8 +1,6 @@
 import Testing
 @testable import RecurrentKernels
-#if canImport(CRecurrentKernels)
 import CRecurrentKernels
-#endif
 
 @Suite struct MicroKernelsTests {
     static var kernelNames: [String] { MicroKernels.available.map(\.name) }
@@ -51,11 +49,9 @@ import CRecurrentKernels
         #expect(MicroKernels.available.last?.name == MicroKernels.portable.name)
     }
 
-    #if canImport(CRecurrentKernels)
     @Test func avx2KernelIsOfferedExactlyWhenTheCPUHasIt() {
         let offered = MicroKernels.available.contains { $0.name == MicroKernels.avx2.name }
         #expect(offered == (rk_cpu_has_avx2_fma() != 0))
         if !offered { print("AVX2+FMA kernel not tested: this CPU lacks AVX2 or FMA") }
     }
-    #endif
 }

@@ -60,6 +60,7 @@ import Testing
 
     @Test func workerPoolRunsEveryChunkOnceAcrossManyCalls() {
         let pool = WorkerPool(workers: 3)
+        defer { pool.shutdown() }
         for chunks in [2, 3, 4, 9] {
             for _ in 0..<20 {
                 let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
@@ -69,5 +70,16 @@ import Testing
                 hits.deallocate()
             }
         }
+    }
+
+    @Test func aShutDownPoolStillRunsEveryChunk() {
+        let pool = WorkerPool(workers: 2)
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 6)
+        hits.initialize(repeating: 0)
+        defer { hits.deallocate() }
+        pool.run(chunks: 3) { hits[$0] += 1 }
+        pool.shutdown()
+        pool.run(chunks: 3) { hits[3 + $0] += 1 }
+        #expect(Array(hits) == [1, 1, 1, 1, 1, 1])
     }
 }

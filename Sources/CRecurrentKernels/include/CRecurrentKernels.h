@@ -1,6 +1,9 @@
 #ifndef CRECURRENTKERNELS_H
 #define CRECURRENTKERNELS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /// Whether this CPU runs AVX2 and FMA instructions (checked once with __builtin_cpu_supports).
 int rk_cpu_has_avx2_fma(void);
 
@@ -10,17 +13,17 @@ int rk_cpu_has_avx2_fma(void);
 /// b: packed B panel [kc x 16], element (p, j) at b[p*16 + j].
 /// c: the 6x16 tile of C, row-major with leading dimension ldc.
 /// Computes C = alpha * A*B + beta * C; beta == 0 never reads C.
-void rk_sgemm_kernel_6x16_avx2(long kc, const float *a, const float *b, float *c, long ldc,
+void rk_sgemm_kernel_6x16_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                float alpha, float beta);
 
 /// Atomic load (acquire) of a word shared between threads: Parallel's worker pool spins on these.
-static inline long rk_atomic_load(const long *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline intptr_t rk_atomic_load(const intptr_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 
 /// Atomic store (release) of a word shared between threads.
-static inline void rk_atomic_store(long *p, long value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
+static inline void rk_atomic_store(intptr_t *p, intptr_t value) { __atomic_store_n(p, value, __ATOMIC_RELEASE); }
 
 /// Atomic fetch-and-add (acq_rel); returns the value before the addition.
-static inline long rk_atomic_fetch_add(long *p, long value) { return __atomic_fetch_add(p, value, __ATOMIC_ACQ_REL); }
+static inline intptr_t rk_atomic_fetch_add(intptr_t *p, intptr_t value) { return __atomic_fetch_add(p, value, __ATOMIC_ACQ_REL); }
 
 #include "RecurrentGates.h"
 
