@@ -67,14 +67,3 @@ extension GEMM {
     }
 }
 
-extension GEMM {
-    /// Runs `body` with the loaded OpenBLAS allowed `threads` threads of its own, then back to one — for
-    /// measuring the library's own multi-threaded rate next to ours (`recurrent bench`). Not for use while
-    /// other threads multiply.
-    public static func withBLASOwnThreads<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
-        guard let setThreads = BLASLoader.shared.library?.setThreads else { return try body() }
-        setThreads(Int32(clamping: threads))
-        defer { setThreads(1) }
-        return try body()
-    }
-}

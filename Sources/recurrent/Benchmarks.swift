@@ -52,9 +52,7 @@ enum Benchmarks {
             guard let ours = GEMMBenchmark.run(n: n, backend: .default, minTime: minTime) else { return nil }
             var figures: Figures = ["gflops": ours.gflops, "median_s": ours.medianSeconds]
             // OpenBLAS's own sgemm with its own threads, called directly: the rate to be within 10% of.
-            if let direct = GEMM.withBLASOwnThreads(Parallel.threadCount, {
-                GEMMBenchmark.run(n: n, backend: .blasDirect, minTime: minTime)
-            }) {
+            if let direct = GEMMBenchmark.run(n: n, backend: .blasThreaded, minTime: minTime) {
                 figures["blas_direct_gflops"] = direct.gflops
                 figures["ratio_to_blas_direct"] = ours.gflops / direct.gflops
             }
@@ -63,9 +61,7 @@ enum Benchmarks {
             guard let fallback = GEMMBenchmark.run(n: 512, backend: .fallback, minTime: minTime) else { return nil }
             var figures: Figures = ["gflops": fallback.gflops, "median_s": fallback.medianSeconds]
             // Against OpenBLAS's own two-thread (all-core) rate.
-            if let blas = GEMM.withBLASOwnThreads(Parallel.threadCount, {
-                GEMMBenchmark.run(n: 512, backend: .blasDirect, minTime: minTime)
-            }) {
+            if let blas = GEMMBenchmark.run(n: 512, backend: .blasThreaded, minTime: minTime) {
                 figures["blas_gflops"] = blas.gflops
                 figures["ratio_to_blas"] = fallback.gflops / blas.gflops
             }
