@@ -179,3 +179,28 @@ func genericTwin(of net: RecurrentNetwork) -> RecurrentLayer<FusedCell> {
         }
     }
 }
+
+@Suite struct PackedWeightCacheTests {
+    /// Inference keeps packed weights between calls; changing the weights must invalidate them.
+    @Test func changedWeightsAreRepacked() throws {
+        let net = LSTM(inputSize: 5, hiddenSize: 80, seed: 41)
+        let other = LSTM(inputSize: 5, hiddenSize: 80, seed: 42)
+        var g = TestTensors(seed: 43)
+        let x = g.uniform([4, 2, 5])
+        let first = try withoutGradients { try net(x) }
+        let again = try withoutGradients { try net(x) }
+        #expect(again.output.scalars == first.output.scalars)
+        try net.load(stateDict: other.stateDict())
+        let swapped = try withoutGradients { try net(x) }
+        let reference = try withoutGradients { try other(x) }
+        #expect(swapped.output.scalars == reference.output.scalars)
+        // An optimizer step changes the weights in place: the next inference must see it.
+        let optimizer = SGD(parameters: net.parameters, learningRate: 0.5)
+        try net(x).output.sum().backward()
+        optimizer.step()
+        let stepped = try withoutGradients { try net(x) }
+        let recorded = try net(x)
+        #expect(stepped.output.isApproximatelyEqual(to: recorded.output, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+        #expect(stepped.output.scalars != swapped.output.scalars)
+    }
+}

@@ -5,8 +5,15 @@ import RecurrentCore
 public final class Parameter {
     /// The current values; a leaf of the gradient tape.
     public var value: Tensor {
-        didSet { if !value.requiresGrad { value = value.requiringGradient() } }
+        didSet {
+            if !value.requiresGrad { value = value.requiringGradient() }
+            version &+= 1
+        }
     }
+
+    /// Counts changes of `value` (assignments and in-place updates): caches derived from the values, such as
+    /// packed weights for inference, compare it to know when to rebuild.
+    public private(set) var version = 0
 
     /// Wraps `value` as a trainable leaf.
     public init(_ value: Tensor) {

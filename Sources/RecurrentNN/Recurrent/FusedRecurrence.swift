@@ -119,13 +119,14 @@ enum FusedRecurrence {
     static func forward(_ s: RecurrenceShape, x: UnsafePointer<Float>, lengths: [Int]?,
                         h0: UnsafePointer<Float>, c0: UnsafePointer<Float>?, weights w: RecurrenceWeights,
                         output: UnsafeMutablePointer<Float>, outputStride: Int,
-                        hN: UnsafeMutablePointer<Float>, cN: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?) {
+                        hN: UnsafeMutablePointer<Float>, cN: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?,
+                        cache: (store: PackedWeightCache, versions: [Int])? = nil) {
         let projected = projectInputs(s, x: x, weights: w)
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
         if tape == nil && !s.projected && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
             forwardColumns(s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
-                           outputStride: outputStride, h: hN, c: cN)
+                           outputStride: outputStride, h: hN, c: cN, cache: cache)
             return
         }
         let packed = PackedWeights(forward: s, weights: w)
@@ -203,7 +204,8 @@ enum FusedRecurrence {
     /// (the next step needs all of h). h alternates between two buffers.
     private static func forwardColumns(_ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
                                        weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>,
-                                       outputStride: Int, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?) {
+                                       outputStride: Int, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?,
+                                       cache: (store: PackedWeightCache, versions: [Int])?) {
         let (T, B, H, P, G) = (s.steps, s.batch, s.hidden, s.output, s.kind.gateCount)
         let kind = s.kind
         let scratch = FloatBuffer(copying: h, count: B * P)
@@ -211,11 +213,14 @@ enum FusedRecurrence {
             ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
                 let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
                 // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
-                let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
-                for g in 0..<G {
-                    (rowsOfWeights.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
+                func pack() -> PackedMatrix {
+                    let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
+                    for g in 0..<G {
+                        (rowsOfWeights.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
+                    }
+                    return PackedMatrix(transposed: true, b: rowsOfWeights.pointer, ldb: P, depth: P, columns: G * n)
                 }
-                let packed = PackedMatrix(transposed: true, b: rowsOfWeights.pointer, ldb: P, depth: P, columns: G * n)
+                let packed = cache.map { $0.store.packed(rank: rank, ranks: ranks, versions: $0.versions, build: pack) } ?? pack()
                 let projection = FloatBuffer(count: B * G * n, zeroed: false)
                 let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H + j0 } : nil
                 var previous = UnsafeMutablePointer(h), next = scratch.pointer

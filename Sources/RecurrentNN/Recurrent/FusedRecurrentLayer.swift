@@ -13,6 +13,9 @@ public struct RecurrentDirectionParameters {
     /// `weight_hr` (LSTM projection): `[P, H]`, or nil.
     public var projection: Tensor?
 
+    /// Packed weights kept across inference calls, valid while `versions` (of the parameters) are unchanged.
+    var cache: (store: PackedWeightCache, versions: [Int])? = nil
+
     var tensors: [Tensor] { [inputWeight, hiddenWeight] + [inputBias, hiddenBias, projection].compactMap { $0 } }
 }
 
@@ -50,7 +53,8 @@ enum FusedRecurrentLayer {
                                 c0: c0 == nil ? nil : p[2] + d * B * H,
                                 weights: weights(directions, p, firstParameter: stateInputs.count, direction: d),
                                 output: out + d * P, outputStride: D * P, hN: hN + d * B * P,
-                                cN: kind.hasCell ? cN + d * B * H : nil, tape: recording ? tapes[d] : nil)
+                                cN: kind.hasCell ? cN + d * B * H : nil, tape: recording ? tapes[d] : nil,
+                                cache: directions[d].cache)
                         }
                     }
                 }

@@ -32,6 +32,9 @@ public class RecurrentNetwork: Module {
     /// `[layer][direction]` parameters.
     let layers: [[(weightIH: Parameter, weightHH: Parameter, biasIH: Parameter?, biasHH: Parameter?, projection: Parameter?)]]
 
+    /// Packed hidden weights kept between inference calls, per layer and direction.
+    private let packedWeightCaches: [[PackedWeightCache]]
+
     /// Directions: 2 when bidirectional, else 1.
     public var directionCount: Int { bidirectional ? 2 : 1 }
     /// Size of each direction's output and hidden state: `projectionSize` when set, else `hiddenSize`.
@@ -82,6 +85,7 @@ public class RecurrentNetwork: Module {
             })
         }
         self.layers = layers
+        self.packedWeightCaches = layers.map { $0.map { _ in PackedWeightCache() } }
         self.generator = Xoshiro256StarStar(seed: seed &+ 0x5EED)
     }
 
@@ -155,10 +159,12 @@ public class RecurrentNetwork: Module {
         var hiddens: [Tensor] = [], cells: [Tensor] = []
         let D = directionCount
         for (l, layer) in layers.enumerated() {
-            let directions = layer.map {
-                RecurrentDirectionParameters(inputWeight: $0.weightIH.value, hiddenWeight: $0.weightHH.value,
-                                             inputBias: $0.biasIH?.value, hiddenBias: $0.biasHH?.value,
-                                             projection: $0.projection?.value)
+            let directions = layer.enumerated().map { d, p in
+                var parameters = RecurrentDirectionParameters(
+                    inputWeight: p.weightIH.value, hiddenWeight: p.weightHH.value, inputBias: p.biasIH?.value,
+                    hiddenBias: p.biasHH?.value, projection: p.projection?.value)
+                parameters.cache = (packedWeightCaches[l][d], [p.weightHH.version])
+                return parameters
             }
             let layerH0 = layerCount == 1 ? h0 : h0.narrowed(axis: 0, start: l * D, length: D)
             let layerC0 = c0.map { layerCount == 1 ? $0 : $0.narrowed(axis: 0, start: l * D, length: D) }
