@@ -167,7 +167,8 @@ func genericTwin(of net: RecurrentNetwork) -> RecurrentLayer<FusedCell> {
     func smallBatchInferenceMatchesTheRowPath(kind: RecurrenceKind) throws {
         let net = RecurrentNetwork(kind: kind, inputSize: 7, hiddenSize: 96, layerCount: 2, bidirectional: true, seed: 31)
         var g = TestTensors(seed: 32)
-        for (batch, lengths) in [(1, nil), (3, [5, 2, 4])] as [(Int, [Int]?)] {
+        // 128 rows: the input projection is then computed two steps at a time (several chunks, both directions).
+        for (batch, lengths) in [(1, nil), (3, [5, 2, 4]), (128, (0..<128).map { 1 + $0 % 5 })] as [(Int, [Int]?)] {
             let x = g.uniform([5, batch, 7]).requiringGradient()
             let recorded = try net(x, lengths: lengths)
             let inferred = try withoutGradients { try net(x.detached(), lengths: lengths) }

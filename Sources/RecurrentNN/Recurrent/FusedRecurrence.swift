@@ -107,6 +107,47 @@ enum FusedRecurrence {
         return projected
     }
 
+    /// One rank's share of the input projection: hidden units `units` of every gate, computed a few steps
+    /// at a time (so the projected rows are still in cache when the recurrence reads them), with `W_ih`'s
+    /// rows for those units packed once. Row layout `[G·n]`: gate g's units in columns `g·n ..< (g+1)·n`,
+    /// biases folded as in `projectInputs`.
+    final class InputColumns {
+        let width: Int
+        private let weights: PackedMatrix?
+        private var bias: [Float]
+        private let x: UnsafePointer<Float>
+        private let rowsPerStep: Int, input: Int
+
+        init(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights, units: Range<Int>) {
+            let (I, H, G) = (s.input, s.hidden, s.kind.gateCount)
+            let n = units.count
+            width = G * n
+            bias = [Float](repeating: 0, count: width)
+            let rows = FloatBuffer(count: width * I, zeroed: false)
+            for g in 0..<G {
+                let first = g * H + units.lowerBound
+                (rows.pointer + g * n * I).update(from: w.inputWeight + first * I, count: n * I)
+                if let b = w.inputBias { for j in 0..<n { bias[g * n + j] += b[first + j] } }
+                if let b = w.hiddenBias, s.kind != .gru || g < 2 { for j in 0..<n { bias[g * n + j] += b[first + j] } }
+            }
+            weights = I > 0 ? PackedMatrix(transposed: true, b: rows.pointer, ldb: I, depth: I, columns: width) : nil
+            self.x = x
+            rowsPerStep = s.batch
+            input = I
+        }
+
+        /// Projects the steps `steps` (in time order) into `out` `[steps.count · B, width]`.
+        func project(steps: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+            let rows = steps.count * rowsPerStep
+            bias.withUnsafeBufferPointer { bias in
+                guard let values = bias.baseAddress else { return }
+                for row in 0..<rows { (out + row * width).update(from: values, count: width) }
+            }
+            weights?.multiply(a: x + steps.lowerBound * rowsPerStep * input, lda: input, m: rows, beta: 1,
+                              c: out, ldc: width)
+        }
+    }
+
     /// Runs the forward pass.
     ///
     /// - Parameters:
@@ -121,14 +162,14 @@ enum FusedRecurrence {
                         output: UnsafeMutablePointer<Float>, outputStride: Int,
                         hN: UnsafeMutablePointer<Float>, cN: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?,
                         cache: (store: PackedWeightCache, versions: [Int])? = nil) {
-        let projected = projectInputs(s, x: x, weights: w)
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
         if tape == nil && !s.projected && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
-            forwardColumns(s, xw: projected.pointer, lengths: lengths, weights: w, output: output,
+            forwardColumns(s, x: x, lengths: lengths, weights: w, output: output,
                            outputStride: outputStride, h: hN, c: cN, cache: cache)
             return
         }
+        let projected = projectInputs(s, x: x, weights: w)
         let packed = PackedWeights(forward: s, weights: w)
         forEachRowSlice(batch: s.batch, work: s.steps * s.batch * s.gateWidth * s.output) { rows in
             forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, packed: packed, output: output,
@@ -202,7 +243,7 @@ enum FusedRecurrence {
     /// units `J_k` of every gate; it keeps its rows of `W_hh` packed together, computes its part of the
     /// hidden projection and of the gates, then meets the other ranks at a barrier before the next step
     /// (the next step needs all of h). h alternates between two buffers.
-    private static func forwardColumns(_ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
+    private static func forwardColumns(_ s: RecurrenceShape, x: UnsafePointer<Float>, lengths: [Int]?,
                                        weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>,
                                        outputStride: Int, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?,
                                        cache: (store: PackedWeightCache, versions: [Int])?) {
@@ -212,6 +253,11 @@ enum FusedRecurrence {
         do {
             ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
                 let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
+                // This rank's share of the input projection, a chunk of steps at a time: only this rank reads it.
+                let inputs = InputColumns(s, x: x, weights: w, units: j0..<j1)
+                let chunk = Swift.max(1, Swift.min(T, (1 << 16) / Swift.max(1, B * G * n)))
+                let projected = FloatBuffer(count: chunk * B * G * n, zeroed: false)
+                var chunkStart = -1
                 // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
                 func pack() -> PackedMatrix {
                     let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
@@ -226,6 +272,11 @@ enum FusedRecurrence {
                 var previous = UnsafeMutablePointer(h), next = scratch.pointer
                 for step in 0..<T {
                     let t = s.reverse ? T - 1 - step : step
+                    if step % chunk == 0 {
+                        let count = Swift.min(chunk, T - step)
+                        chunkStart = s.reverse ? t - count + 1 : t
+                        inputs.project(steps: chunkStart..<(chunkStart + count), into: projected.pointer)
+                    }
                     packed.multiply(a: previous, lda: P, m: B, c: projection.pointer, ldc: G * n)
                     for b in 0..<B {
                         let out = output + (t * B + b) * outputStride + j0
@@ -235,12 +286,12 @@ enum FusedRecurrence {
                             out.update(repeating: 0, count: n)
                             continue
                         }
-                        let a = xw + (t * B + b) * G * H + j0, r = projection.pointer + b * G * n
+                        let a = projected.pointer + ((t - chunkStart) * B + b) * G * n, r = projection.pointer + b * G * n
                         switch kind {
                         case .lstm:
-                            rk_lstm_forward_columns(n, H, a, n, r, c! + b * H + j0, target, H, nil)
+                            rk_lstm_forward_columns(n, n, a, n, r, c! + b * H + j0, target, H, nil)
                         case .gru:
-                            rk_gru_forward_columns(n, H, a, n, r, hiddenNBias, source, target, H, nil, nil)
+                            rk_gru_forward_columns(n, n, a, n, r, hiddenNBias, source, target, H, nil, nil)
                         case .rnnTanh, .rnnReLU:
                             rk_rnn_forward_row(n, a, r, kind == .rnnReLU ? 1 : 0, target)
                         }
