@@ -7,23 +7,6 @@ enum Benchmarks {
     /// A case's figures, printed as a JSON object.
     typealias Figures = [String: Double]
 
-    /// Timing as torch_bench.py does it: 3 warm-up calls, then calls until at least `minTime` seconds and
-    /// 5 calls have passed; the median.
-    static func median(minTime: Double, warmup: Int = 3, minIterations: Int = 5, _ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
-        var times: [Double] = []
-        let start = DispatchTime.now().uptimeNanoseconds
-        while true {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            body()
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            times.append(Double(t1 - t0) / 1e9)
-            if times.count >= minIterations && Double(t1 - start) / 1e9 > minTime { break }
-        }
-        times.sort()
-        return times[times.count / 2]
-    }
-
     /// One recurrent case of the suite.
     struct RecurrentCase {
         let kind: RecurrenceKind, steps: Int, batch: Int, input: Int, hidden: Int, layers: Int
@@ -84,7 +67,7 @@ enum Benchmarks {
         if c.training {
             let input = x.requiringGradient()
             let optimizer = SGD(parameters: net.parameters, learningRate: 1e-3)
-            seconds = median(minTime: minTime) {
+            seconds = MedianTimer.median(minTime: minTime) {
                 let result = try! net(input)
                 result.output.sum().backward()
                 optimizer.step()
@@ -92,7 +75,7 @@ enum Benchmarks {
                 input.zeroGrad()
             }
         } else {
-            seconds = median(minTime: minTime) {
+            seconds = MedianTimer.median(minTime: minTime) {
                 _ = withoutGradients { try! net(x) }
             }
         }

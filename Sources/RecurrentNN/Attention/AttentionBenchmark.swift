@@ -1,5 +1,6 @@
 import Foundation
 import RecurrentCore
+import RecurrentKernels
 
 /// Timings of the attention kernels, named and shaped as in `../shared/bench/torch_bench.py`.
 public enum AttentionBenchmark {
@@ -16,24 +17,8 @@ public enum AttentionBenchmark {
         var rng = Xoshiro256StarStar(seed: 1)
         let shape = [32, 8, 128, 64]
         let q = Tensor.normal(shape, using: &rng), k = Tensor.normal(shape, using: &rng), v = Tensor.normal(shape, using: &rng)
-        return median(minTime: minTime) {
+        return MedianTimer.median(minTime: minTime) {
             _ = withoutGradients { try! scaledDotProductAttention(query: q, key: k, value: v) }
         }
-    }
-
-    /// 3 warm-up calls, then at least `minIterations` calls and `minTime` seconds; the median call time.
-    static func median(minTime: Double, warmup: Int = 3, minIterations: Int = 5, _ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
-        var times: [Double] = []
-        let start = DispatchTime.now().uptimeNanoseconds
-        while true {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            body()
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            times.append(Double(t1 - t0) / 1e9)
-            if times.count >= minIterations && Double(t1 - start) / 1e9 > minTime { break }
-        }
-        times.sort()
-        return times[times.count / 2]
     }
 }
