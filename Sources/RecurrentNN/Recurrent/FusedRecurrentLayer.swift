@@ -1,4 +1,5 @@
 import RecurrentCore
+import RecurrentKernels
 
 /// The parameters of one direction of one recurrent layer, as PyTorch names and shapes them.
 public struct RecurrentDirectionParameters {
@@ -47,7 +48,7 @@ enum FusedRecurrentLayer {
             outputValues = uninitializedValues(count: outputCount) { out in
                 hiddenValues = uninitializedValues(count: hiddenCount) { hN in
                     cellValues = uninitializedValues(count: cellCount) { cN in
-                        for d in 0..<D {
+                        forEachDirection(D, shapes[0]) { d in
                             FusedRecurrence.forward(
                                 shapes[d], x: p[0], lengths: lengths, h0: p[1] + d * B * P,
                                 c0: c0 == nil ? nil : p[2] + d * B * H,
@@ -76,6 +77,22 @@ enum FusedRecurrentLayer {
         return (output, hidden, cell)
     }
 
+    /// Whether the two directions of a layer of this shape run at the same time, one per thread: then each
+    /// thread streams only its own direction's weights at every step, with all the batch rows (larger
+    /// products) — better than both threads sharing each direction's rows.
+    static func directionsRunConcurrently(_ s: RecurrenceShape) -> Bool {
+        Parallel.threadCount >= 2 && s.batch >= 8 && s.steps * s.batch * s.gateWidth * s.output >= 1 << 20
+    }
+
+    /// Calls `body(d)` for each direction, both at once on two threads when worthwhile.
+    static func forEachDirection(_ count: Int, _ s: RecurrenceShape, _ body: (Int) -> Void) {
+        if count == 2 && directionsRunConcurrently(s) {
+            Parallel.forChunks(count: 2, grain: 1) { range in for d in range { body(d) } }
+        } else {
+            for d in 0..<count { body(d) }
+        }
+    }
+
     /// Pointers to direction `d`'s parameters inside the flat list of input pointers.
     private static func weights(_ directions: [RecurrentDirectionParameters], _ p: [UnsafePointer<Float>],
                                 firstParameter: Int, direction d: Int) -> RecurrenceWeights {
@@ -98,9 +115,12 @@ enum FusedRecurrentLayer {
         let outputCount = T * B * D * P, hiddenCount = D * B * P
         // Each gradient buffer is written by exactly one direction, except dx, which the second accumulates into.
         let grads: [FloatBuffer?] = zip(inputs, needs).map { $1 ? FloatBuffer(count: $0.count) : nil }
+        // Running both directions at once, the reverse one gets its own input gradient, added at the end.
+        let concurrent = D == 2 && directionsRunConcurrently(s0)
+        let reverseDx = concurrent && grads[0] != nil ? FloatBuffer(count: inputs[0].count, zeroed: false) : nil
         withValuePointers(inputs + [g]) { p in
             let up = p[inputs.count]
-            for d in 0..<D {
+            forEachDirection(D, s0) { d in
                 var index = stateCount + directions[..<d].reduce(0) { $0 + $1.tensors.count }
                 func nextGrad() -> UnsafeMutablePointer<Float>? {
                     defer { index += 1 }
@@ -111,7 +131,7 @@ enum FusedRecurrentLayer {
                 let dHiddenBias = directions[d].hiddenBias == nil ? nil : nextGrad()
                 let dProjection = directions[d].projection == nil ? nil : nextGrad()
                 let gradients = FusedRecurrence.Gradients(
-                    dx: grads[0]?.pointer, accumulateInput: d > 0,
+                    dx: d == 1 && concurrent ? reverseDx?.pointer : grads[0]?.pointer, accumulateInput: d > 0 && !concurrent,
                     dh0: grads[1].map { $0.pointer + d * B * P },
                     dc0: kind.hasCell ? grads[2].map { $0.pointer + d * B * H } : nil,
                     dInputWeight: dInputWeight, dHiddenWeight: dHiddenWeight, dInputBias: dInputBias,
@@ -122,6 +142,9 @@ enum FusedRecurrentLayer {
                     dOutput: up + d * P, outputStride: D * P, dhN: up + outputCount + d * B * P,
                     dcN: kind.hasCell ? up + outputCount + hiddenCount + d * B * H : nil, into: gradients)
             }
+        }
+        if let reverseDx, let dx = grads[0] {
+            for i in 0..<dx.count { dx[i] += reverseDx[i] }
         }
         return zip(inputs, grads).map { input, grad in grad.map { Tensor(shape: input.shape, scalars: $0.array) } }
     }
