@@ -8,6 +8,7 @@ struct Info: ParsableCommand {
     func run() throws {
         print("recurrent \(RecurrentVersion.string)")
         print("blas: \(GEMM.backendDescription)")
+        print("fallback gemm kernel: \(GEMM.fallbackDescription)")
         print("threads: \(Parallel.threadCount)")
     }
 }
