@@ -9,7 +9,8 @@ public struct Seq2SeqHypothesis: Equatable {
     public var logProbability: Float
     /// The ranking score: `logProbability / length^α` (see `BeamSearch.normalizedScore`).
     public var score: Float
-    /// Whether the end token was produced (false when the maximum length cut the output).
+    /// Whether the model chose to end the output (false when the maximum length forced the end token,
+    /// which is then still scored).
     public var finished: Bool
     /// Attention weights per output step (tokens, then the end token when finished), each over the source
     /// positions; empty when the model has no attention.
@@ -120,7 +121,9 @@ public struct BeamSearch {
                 beam.logProbability = candidate.total
                 if let rows { beam.attention.append(rows[candidate.beam]) }
                 if candidate.token == endToken {
-                    finished.append(hypothesis(beam, finished: true))
+                    var done = hypothesis(beam, finished: true)
+                    done.finished = t < maximumLength
+                    finished.append(done)
                 } else {
                     beam.tokens.append(candidate.token)
                     next.append(beam)
@@ -153,6 +156,7 @@ extension Seq2Seq {
             let batch = sources.count, end = configuration.endID
             var state = initialDecoderState(encoded)
             var previous = [Int](repeating: configuration.startID, count: batch)
+            var ended = [Bool](repeating: false, count: batch)
             var results = (0..<batch).map { _ in Seq2SeqHypothesis(tokens: [], logProbability: 0, score: 0, finished: false, attention: []) }
             for t in 0...maximumLength {
                 let step = try decodeStep(previous, state: state, source: encoded)
@@ -161,7 +165,7 @@ extension Seq2Seq {
                 let vocabulary = logProbabilities.shape[1]
                 let rows = step.attention?.rows
                 var allDone = true
-                for b in 0..<batch where !results[b].finished {
+                for b in 0..<batch where !ended[b] {
                     var best = 0, bestValue = -Float.infinity
                     for v in 0..<vocabulary {
                         if t == maximumLength && v != end { continue }
@@ -170,7 +174,13 @@ extension Seq2Seq {
                     }
                     results[b].logProbability += bestValue
                     if let rows { results[b].attention.append(rows[b]) }
-                    if best == end { results[b].finished = true } else { results[b].tokens.append(best); allDone = false }
+                    if best == end {
+                        results[b].finished = t < maximumLength
+                        ended[b] = true
+                    } else {
+                        results[b].tokens.append(best)
+                        allDone = false
+                    }
                     previous[b] = best
                 }
                 if allDone { break }
