@@ -112,6 +112,8 @@ struct G2PTrain: ParsableCommand {
     @Option(help: "Dev evaluations per epoch.") var evaluationsPerEpoch = 2
     @Option(help: "Stop after this many minutes (0 = no limit).") var maxMinutes: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Continue training from this model directory (same seed and --dev-words keep the same dev split).") var initialModel: String?
+    @Option(help: "Seconds already spent training --initial-model (for the recorded training time).") var previousSeconds: Double = 0
 
     func run() throws {
         try cleanly {
@@ -130,6 +132,8 @@ struct G2PTrain: ParsableCommand {
             options.evaluationsPerEpoch = evaluationsPerEpoch
             options.maximumMinutes = maxMinutes
             options.seed = seed
+            options.initialModel = initialModel.map { URL(fileURLWithPath: $0) }
+            options.previousSeconds = previousSeconds
             let summary = try G2PTrainer.train(entries, options: options, output: URL(fileURLWithPath: out)) { line in
                 print(line)
                 fflush(stdout)

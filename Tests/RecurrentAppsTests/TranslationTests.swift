@@ -8,7 +8,7 @@ struct TranslationTests {
     @Test("normalization follows the PyTorch tutorial")
     func normalize() {
         #expect(TranslationData.normalize("Je suis très content!") == "je suis tres content !")
-        #expect(TranslationData.normalize("I'm O.K.") == "i m o .k .")  // as the tutorial's " \\1" substitution does
+        #expect(TranslationData.normalize("I'm O.K.") == "i m o .k .")  // as the tutorial's r" \1" substitution does
         #expect(TranslationData.normalize("  Où est-il ?") == "ou est il ?")
     }
 

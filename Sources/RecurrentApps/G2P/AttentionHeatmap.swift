@@ -21,7 +21,10 @@ public enum AttentionHeatmap {
         precondition(weights.count == outputs.count && weights.allSatisfy { $0.count == inputs.count },
                      "AttentionHeatmap: weights must be [outputs][inputs]")
         let cell = 28, left = 40, top = 70, labelGap = 6
-        let width = left + outputs.count * cell + 20, height = top + inputs.count * cell + 50
+        let footer = "rows: input symbols, columns: output symbols; darker = larger attention weight α"
+        // Wide enough for the grid, the title (bold 14 px) and the footer (11 px).
+        let width = Swift.max(left + outputs.count * cell + 20, left + title.count * 10 + 20, left + footer.count * 6 + 20)
+        let height = top + inputs.count * cell + 50
         var svg = """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">
@@ -45,7 +48,7 @@ public enum AttentionHeatmap {
                               left + j * cell, top + i * cell, cell, cell, r, g, b, escaped(inputs[i]), escaped(outputs[j]), a)
             }
         }
-        svg += "<text x=\"\(left)\" y=\"\(height - 15)\" font-size=\"11\" fill=\"#555555\">rows: letters, columns: phonemes; darker = larger attention weight α</text>\n"
+        svg += "<text x=\"\(left)\" y=\"\(height - 15)\" font-size=\"11\" fill=\"#555555\">\(escaped(footer))</text>\n"
         svg += "</svg>\n"
         return svg
     }

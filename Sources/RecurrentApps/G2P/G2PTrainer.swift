@@ -37,6 +37,11 @@ public struct G2PTrainingOptions: Sendable {
     public var maximumMinutes: Double = 0
     /// Seeds the split, the initialization, dropout and the batch order.
     public var seed: UInt64 = 1
+    /// A saved model to continue from (its configuration replaces the size options; the dev split is
+    /// the same for the same seed and dev word count).
+    public var initialModel: URL? = nil
+    /// Seconds already spent on `initialModel` (added to the reported training time).
+    public var previousSeconds: Double = 0
 
     /// The defaults.
     public init() {}
@@ -71,7 +76,7 @@ public enum G2PTrainer {
         let (trainEntries, devEntries) = G2PDictionary.split(entries, heldOutWords: options.devWords, seed: options.seed)
         let letters = Set(entries.flatMap { $0.word.map(String.init) }).sorted()
         let phonemes = Set(entries.flatMap(\.phonemes)).sorted()
-        let model = try G2PModel(letters: letters, phonemes: phonemes, seed: options.seed) { c in
+        let model = try options.initialModel.map { try G2PModel(contentsOf: $0) } ?? G2PModel(letters: letters, phonemes: phonemes, seed: options.seed) { c in
             c.sourceEmbeddingSize = options.embeddingSize
             c.targetEmbeddingSize = options.embeddingSize
             c.encoderCell = .lstm
@@ -155,7 +160,7 @@ public enum G2PTrainer {
                             "data": "CMUdict g014b2b.train minus \(options.devWords) held-out dev words",
                             "epochs": String(format: "%.2f", epochsDone),
                             "dev_wer_greedy": String(format: "%.4f", wer), "dev_per_greedy": String(format: "%.4f", per),
-                            "training_seconds": String(format: "%.0f", Date().timeIntervalSince(started)),
+                            "training_seconds": String(format: "%.0f", options.previousSeconds + Date().timeIntervalSince(started)),
                         ]
                         try model.save(to: output)
                         note = " (best, saved)"
