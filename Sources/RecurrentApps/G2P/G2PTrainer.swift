@@ -145,7 +145,10 @@ public enum G2PTrainer {
                     lossCount = 0
                 }
                 let last = b + 1 == batches.count
-                if (b + 1) % evaluateEvery == 0 && (batches.count - (b + 1) >= evaluateEvery / 2 || last) || outOfTime() {
+                // Every `evaluateEvery` batches (but not just before the end of the epoch), at the end of the
+                // epoch, and when time is up.
+                let due = (b + 1) % evaluateEvery == 0 && batches.count - (b + 1) >= evaluateEvery / 2
+                if due || last || outOfTime() {
                     epochsDone = Double(epoch - 1) + Double(b + 1) / Double(batches.count)
                     network.isTraining = false
                     let score = try model.evaluate(devEntries, beamWidth: 1)
