@@ -48,7 +48,10 @@ struct G2PTests {
         #expect(entries == [G2PEntry(word: "ABBE", phonemes: ["AE", "B", "IY"]), G2PEntry(word: "ABBE", phonemes: ["AE", "B"]),
                             G2PEntry(word: "ZOO", phonemes: ["Z", "UW"])])
         #expect(G2PDictionary.grouped(entries).map(\.pronunciations.count) == [2, 1])
-        #expect(throws: G2PError.fileFormat(path: "<text>", line: 2, reason: "expected WORD<TAB>PHONEMES")) {
+        // Alternative references on one line, as in g014b2b.ref.
+        #expect(try G2PDictionary.parse("ABS\tAE B Z\tEY B IY EH S\n") == [G2PEntry(word: "ABS", phonemes: ["AE", "B", "Z"]),
+                                                                          G2PEntry(word: "ABS", phonemes: ["EY", "B", "IY", "EH", "S"])])
+        #expect(throws: G2PError.fileFormat(path: "<text>", line: 2, reason: "expected WORD<TAB>PHONEMES[<TAB>PHONEMES…]")) {
             try G2PDictionary.parse("A\tEY\nB\n")
         }
         let split = G2PDictionary.split(entries, heldOutWords: 1, seed: 1)

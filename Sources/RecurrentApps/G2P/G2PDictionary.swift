@@ -16,7 +16,8 @@ public struct G2PEntry: Equatable, Sendable {
     }
 }
 
-/// Reads pronunciation dictionaries in the Phonetisaurus g014b2b format: `WORD<TAB>P H O N E S` per line.
+/// Reads pronunciation dictionaries in the Phonetisaurus g014b2b format: `WORD<TAB>P H O N E S` per line,
+/// with any further `<TAB>`-separated fields as alternative pronunciations of the same word.
 public enum G2PDictionary {
     /// Parses a dictionary file.
     ///
@@ -32,12 +33,16 @@ public enum G2PDictionary {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: "\t", maxSplits: 1)
-            let phonemes = fields.count == 2 ? fields[1].split(separator: " ").map(String.init) : []
-            guard fields.count == 2, !phonemes.isEmpty else {
-                throw G2PError.fileFormat(path: name, line: number + 1, reason: "expected WORD<TAB>PHONEMES")
+            // WORD<TAB>P H O N E S, optionally followed by <TAB>-separated alternative pronunciations
+            // (g014b2b.ref lists several references for 673 of its words).
+            let fields = trimmed.split(separator: "\t", omittingEmptySubsequences: false)
+            let pronunciations = fields.dropFirst().map { $0.split(separator: " ").map(String.init) }
+            guard fields.count >= 2, !fields[0].isEmpty, pronunciations.allSatisfy({ !$0.isEmpty }) else {
+                throw G2PError.fileFormat(path: name, line: number + 1, reason: "expected WORD<TAB>PHONEMES[<TAB>PHONEMES…]")
             }
-            entries.append(G2PEntry(word: String(fields[0]).uppercased(), phonemes: phonemes))
+            for phonemes in pronunciations {
+                entries.append(G2PEntry(word: String(fields[0]).uppercased(), phonemes: phonemes))
+            }
         }
         return entries
     }
