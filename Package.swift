@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "RecurrentCore", dependencies: ["RecurrentKernels", "CRecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
         .target(name: "RecurrentNN", dependencies: ["CRecurrentKernels", "RecurrentKernels", "RecurrentCore", "RecurrentData"]),
-        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN"]),
+        .target(name: "RecurrentApps", dependencies: ["RecurrentCore", "RecurrentNN", "RecurrentData"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN", "RecurrentApps"]),
         .executableTarget(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
         .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
+        .testTarget(name: "RecurrentAppsTests", dependencies: ["RecurrentApps", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -25,7 +25,7 @@ enum Benchmarks {
     ]
 
     /// Every case name, in order.
-    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64"] }
+    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train"] }
 
     /// Runs one case by name.
     static func run(_ name: String, minTime: Double) -> Figures? {
@@ -51,6 +51,8 @@ enum Benchmarks {
             return figures
         case "sdpa_b32_h8_l128_d64":
             return ["median_s": AttentionBenchmark.sdpa(minTime: minTime)]
+        case "seq2seq_attn_train":
+            return runSeq2Seq(minTime: minTime)
         default:
             guard let spec = recurrentCases.first(where: { $0.0 == name })?.1 else { return nil }
             return runRecurrent(spec, minTime: minTime)
@@ -80,6 +82,35 @@ enum Benchmarks {
             }
         }
         return ["median_s": seconds, "tokens_per_s": Double(c.steps * c.batch) / seconds]
+    }
+
+    /// `seq2seq_attn_train`: one training step (forward, backward, Adam) of the shipped G2P model's shape.
+    ///
+    /// Shapes: batch 64; source length 10 (vocabulary 29: letters), target length 9 + end (vocabulary 43:
+    /// phonemes + specials); embeddings 64; encoder bidirectional LSTM 192 per direction (outputs 384);
+    /// decoder LSTM 256 fed [embedding 64; previous attentional vector 256] (input feeding, so it steps
+    /// cell by cell); Luong general attention over the 10 encoder outputs; `h̃ = tanh(W_c[a; h])`; output
+    /// linear 256 → 43; cross-entropy with label smoothing 0.1; dropout off. `tokens_per_s` counts target
+    /// tokens (batch × 10).
+    static func runSeq2Seq(minTime: Double) -> Figures {
+        let configuration = Seq2SeqConfiguration(
+            sourceVocabularySize: 29, targetVocabularySize: 43, sourceEmbeddingSize: 64, targetEmbeddingSize: 64,
+            encoderCell: .lstm, encoderHiddenSize: 192, encoderLayers: 1, bidirectional: true, decoderCell: .lstm,
+            decoderHiddenSize: 256, decoderLayers: 1, context: .attention, feed: .both, attentionScore: .general,
+            dropout: 0, startID: 2, endID: 3)
+        let model = try! Seq2Seq(configuration: configuration, seed: 1)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let (batch, sourceLength, targetLength) = (64, 10, 9)
+        let sources = (0..<batch).map { _ in (0..<sourceLength).map { _ in 2 + SeededShuffle.uniform(below: 27, using: &rng) } }
+        let targets = (0..<batch).map { _ in (0..<targetLength).map { _ in 4 + SeededShuffle.uniform(below: 39, using: &rng) } }
+        let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
+        let seconds = median(minTime: minTime) {
+            let loss = try! model.loss(sources: sources, targets: targets, labelSmoothing: 0.1)
+            loss.backward()
+            optimizer.step()
+            optimizer.zeroGrad()
+        }
+        return ["median_s": seconds, "tokens_per_s": Double(batch * (targetLength + 1)) / seconds]
     }
 
     /// A one-line description of the processor, from /proc/cpuinfo where there is one.

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// `recurrent g2p`: grapheme-to-phoneme conversion with the shipped (or a given) model.
+struct G2PCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "g2p",
+        abstract: "Grapheme-to-phoneme: pronounce words (ARPAbet without stress), train and evaluate models.",
+        discussion: "`recurrent g2p WORD…` pronounces with the shipped model (Models/g2p, or $RECURRENT_MODELS/g2p).",
+        subcommands: [G2PPronounce.self, G2PTrain.self, G2PEval.self],
+        defaultSubcommand: G2PPronounce.self)
+}
+
+/// Where a model directory is: the option, `$RECURRENT_MODELS/<name>`, `Models/<name>` next to the
+/// executable's package root, the current directory, or the source checkout this tool was built from.
+enum ModelLocator {
+    static func find(_ name: String, explicit: String?) throws -> URL {
+        if let explicit { return URL(fileURLWithPath: explicit) }
+        var candidates: [URL] = []
+        if let root = ProcessInfo.processInfo.environment["RECURRENT_MODELS"] {
+            candidates.append(URL(fileURLWithPath: root).appendingPathComponent(name))
+        }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(directory.appendingPathComponent("Models").appendingPathComponent(name))
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Models/\(name)"))
+        // Sources/recurrent/G2PCommand.swift → the package root.
+        let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(sourceRoot.appendingPathComponent("Models/\(name)"))
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path) }) {
+            return found
+        }
+        throw G2PError.modelNotFound(searched: candidates.map(\.path))
+    }
+}
+
+/// Turns library errors into ArgumentParser's clean exit with a message.
+func cleanly<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as G2PError {
+        throw ValidationError(error.description)
+    }
+}
+
+struct G2PPronounce: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pronounce", abstract: "Print the phonemes of each word.")
+
+    @Argument(help: "Words (letters A–Z and apostrophes, any case).")
+    var words: [String] = []
+
+    @Option(help: "Model directory (default: the shipped Models/g2p).")
+    var model: String?
+
+    @Option(help: "Beam width (1 = greedy).")
+    var beam = 5
+
+    @Option(help: "Write the attention heatmap (letters × phonemes) of the first word as SVG to this file.")
+    var attentionSVG: String?
+
+    func validate() throws {
+        guard !words.isEmpty else { throw ValidationError("give at least one word, e.g. `recurrent g2p watermelon`") }
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+    }
+
+    func run() throws {
+        try cleanly {
+            let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
+            var failures = 0
+            for (index, word) in words.enumerated() {
+                do {
+                    let result = try g2p.pronounce(word, beamWidth: beam)
+                    print("\(result.word)\t\(result.phonemes.joined(separator: " "))")
+                    if index == 0, let path = attentionSVG {
+                        guard !result.attention.isEmpty else { throw ValidationError("this model has no attention to draw") }
+                        let svg = AttentionHeatmap.svg(weights: result.attention, inputs: result.word.map(String.init),
+                                                       outputs: result.phonemes + ["</s>"], title: "\(result.word) → \(result.phonemes.joined(separator: " "))")
+                        try svg.write(toFile: path, atomically: true, encoding: .utf8)
+                    }
+                } catch let error as G2PError {
+                    FileHandle.standardError.write("error: \(error.description)\n".data(using: .utf8)!)
+                    failures += 1
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+struct G2PTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a G2P model on a WORD<TAB>PHONEMES dictionary.")
+
+    @Option(help: "Training dictionary (e.g. g014b2b.train); a dev set is held out of it.")
+    var train: String
+
+    @Option(help: "Output model directory.")
+    var out: String
+
+    @Option(help: "Embedding width.") var embedding = 64
+    @Option(help: "Encoder hidden units per direction.") var encoderHidden = 192
+    @Option(help: "Decoder hidden units.") var decoderHidden = 256
+    @Option(help: "Dropout.") var dropout: Float = 0.25
+    @Option(help: "Words per batch.") var batchSize = 64
+    @Option(help: "Adam learning rate.") var learningRate: Float = 2e-3
+    @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+    @Option(help: "Most epochs.") var epochs = 30
+    @Option(help: "Early-stopping patience (dev evaluations).") var patience = 4
+    @Option(help: "Held-out dev words.") var devWords = 3000
+    @Option(help: "Dev evaluations per epoch.") var evaluationsPerEpoch = 2
+    @Option(help: "Stop after this many minutes (0 = no limit).") var maxMinutes: Double = 0
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Continue training from this model directory (same seed and --dev-words keep the same dev split).") var initialModel: String?
+    @Option(help: "Seconds already spent training --initial-model (for the recorded training time).") var previousSeconds: Double = 0
+
+    func run() throws {
+        try cleanly {
+            let entries = try G2PDictionary.read(URL(fileURLWithPath: train))
+            var options = G2PTrainingOptions()
+            options.embeddingSize = embedding
+            options.encoderHiddenSize = encoderHidden
+            options.decoderHiddenSize = decoderHidden
+            options.dropout = dropout
+            options.batchSize = batchSize
+            options.learningRate = learningRate
+            options.labelSmoothing = labelSmoothing
+            options.epochs = epochs
+            options.patience = patience
+            options.devWords = devWords
+            options.evaluationsPerEpoch = evaluationsPerEpoch
+            options.maximumMinutes = maxMinutes
+            options.seed = seed
+            options.initialModel = initialModel.map { URL(fileURLWithPath: $0) }
+            options.previousSeconds = previousSeconds
+            let summary = try G2PTrainer.train(entries, options: options, output: URL(fileURLWithPath: out)) { line in
+                print(line)
+                fflush(stdout)
+            }
+            print(String(format: "done: best dev WER %.2f%%, PER %.2f%% after %.2f epochs in %.0f s; model in %@",
+                         summary.bestDevWER * 100, summary.bestDevPER * 100, summary.epochs, summary.seconds, out))
+        }
+    }
+}
+
+struct G2PEval: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Word and phoneme error rates on a test dictionary.")
+
+    @Option(help: "Model directory (default: the shipped Models/g2p).")
+    var model: String?
+
+    @Option(help: "Test dictionary (WORD<TAB>PHONEMES), e.g. g014b2b.ref.")
+    var test: String
+
+    @Option(help: "Beam width (1 = batched greedy decoding).")
+    var beam = 5
+
+    func run() throws {
+        try cleanly {
+            let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
+            let entries = try G2PDictionary.read(URL(fileURLWithPath: test))
+            let start = Date()
+            let score = try g2p.evaluate(entries, beamWidth: beam)
+            print(String(format: "words %d  WER %.2f%% (%d wrong)  PER %.2f%% (%d edits / %d phonemes)  beam %d  %.1f s",
+                         score.words, score.wordErrorRate * 100, score.wordErrors, score.phonemeErrorRate * 100,
+                         score.phonemeErrors, score.referencePhonemes, beam, Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import RecurrentCore
+import RecurrentNN
+import RecurrentApps
+import TestSupport
+
+/// A tiny untrained model over A–Z and the apostrophe.
+func tinyG2P(seed: UInt64 = 1) throws -> G2PModel {
+    let letters = (UnicodeScalar("A").value...UnicodeScalar("Z").value).map { String(UnicodeScalar($0)!) } + ["'"]
+    return try G2PModel(letters: letters, phonemes: ["AA", "B", "K", "T", "W"], maximumWordLength: 12, maximumPhonemes: 6, seed: seed) { c in
+        c.sourceEmbeddingSize = 4
+        c.targetEmbeddingSize = 4
+        c.encoderHiddenSize = 3
+        c.decoderHiddenSize = 5
+    }
+}
+
+/// The shipped model, from Models/g2p in this checkout.
+let shippedModelDirectory = SharedData.packageRoot.appendingPathComponent("Models/g2p")
+
+@Suite("G2P")
+struct G2PTests {
+    @Test("edit distance, WER and PER on hand-made examples")
+    func metrics() {
+        #expect(G2PMetrics.editDistance([], []) == 0)
+        #expect(G2PMetrics.editDistance(["A"], []) == 1)
+        #expect(G2PMetrics.editDistance(["K", "AE", "T"], ["K", "AE", "T"]) == 0)
+        #expect(G2PMetrics.editDistance(["K", "AE", "T"], ["K", "AH", "T", "S"]) == 2)  // one substitution, one insertion
+        #expect(G2PMetrics.editDistance(["A", "B", "C"], ["B", "C"]) == 1)
+        let score = G2PMetrics.score(
+            predictions: [["K", "AE", "T"], ["D", "AO", "G"], ["T", "AH", "M", "EY", "T", "OW"]],
+            references: [[["K", "AE", "T"]], [["D", "AA", "G"]], [["T", "AH", "M", "AA", "T", "OW"], ["T", "AH", "M", "EY", "T", "OW"]]])
+        #expect(score.words == 3)
+        #expect(score.wordErrors == 1)  // only DOG is wrong; TOMATO matches its second reference
+        #expect(score.phonemeErrors == 1)
+        #expect(score.referencePhonemes == 3 + 3 + 6)
+        #expect(abs(score.wordErrorRate - 1.0 / 3) < 1e-12)
+        #expect(abs(score.phonemeErrorRate - 1.0 / 12) < 1e-12)
+    }
+
+    @Test("dictionary lines parse; a malformed line names its number")
+    func dictionary() throws {
+        let entries = try G2PDictionary.parse("ABBE\tAE B IY\n\nABBE\tAE B\nzoo\tZ UW\n")
+        #expect(entries == [G2PEntry(word: "ABBE", phonemes: ["AE", "B", "IY"]), G2PEntry(word: "ABBE", phonemes: ["AE", "B"]),
+                            G2PEntry(word: "ZOO", phonemes: ["Z", "UW"])])
+        #expect(G2PDictionary.grouped(entries).map(\.pronunciations.count) == [2, 1])
+        // Alternative references on one line, as in g014b2b.ref.
+        #expect(try G2PDictionary.parse("ABS\tAE B Z\tEY B IY EH S\n") == [G2PEntry(word: "ABS", phonemes: ["AE", "B", "Z"]),
+                                                                          G2PEntry(word: "ABS", phonemes: ["EY", "B", "IY", "EH", "S"])])
+        #expect(throws: G2PError.fileFormat(path: "<text>", line: 2, reason: "expected WORD<TAB>PHONEMES[<TAB>PHONEMES…]")) {
+            try G2PDictionary.parse("A\tEY\nB\n")
+        }
+        let split = G2PDictionary.split(entries, heldOutWords: 1, seed: 1)
+        #expect(Set(split.train.map(\.word)).isDisjoint(with: split.heldOut.map(\.word)))
+        #expect(split.train.count + split.heldOut.count == 3)
+    }
+
+    @Test("unknown characters, empty and over-long words are clear errors")
+    func badWords() throws {
+        let model = try tinyG2P()
+        #expect(throws: G2PError.emptyWord) { try model.pronounce("") }
+        #expect(throws: G2PError.emptyWord) { try model.pronounce("   ") }
+        #expect(throws: G2PError.unknownCharacters(word: "X-RAY2", characters: ["-", "2"])) { try model.pronounce("x-ray2") }
+        #expect(throws: G2PError.unknownCharacters(word: "CAFÉ", characters: ["É"])) { try model.pronounce("café") }
+        #expect(throws: G2PError.wordTooLong(word: "ABCDEFGHIJKLM", length: 13, maximum: 12)) { try model.pronounce("abcdefghijklm") }
+        #expect(G2PError.emptyWord.description.contains("empty"))
+        #expect(G2PError.unknownCharacters(word: "X-RAY", characters: ["-"]).description.contains("'-'"))
+        // A word at the limit works, and the output is bounded.
+        let result = try model.pronounce("abcdefghijkl", beamWidth: 3)
+        #expect(result.phonemes.count <= 6)
+        #expect(result.attention.count == result.phonemes.count + 1)
+        #expect(result.attention.allSatisfy { $0.count == 12 })
+        // Batch decoding leaves unreadable words empty instead of failing.
+        let all = try model.pronounceAll(["cat", "", "x-ray", "dog"])
+        #expect(all[1].isEmpty && all[2].isEmpty)
+    }
+
+    @Test("a saved model loads and pronounces the same")
+    func roundTrip() throws {
+        let model = try tinyG2P(seed: 4)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("g2p-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory, format: .f32)
+        let loaded = try G2PModel(contentsOf: directory)
+        #expect(loaded.network.configuration == model.network.configuration)
+        for word in ["cat", "watermelon", "o'neil"] {
+            #expect(try loaded.pronounce(word).phonemes == model.pronounce(word).phonemes)
+        }
+        #expect(throws: G2PError.self) { try G2PModel(contentsOf: directory.appendingPathComponent("missing")) }
+    }
+
+    @Test("the attention SVG is well-formed XML with one cell per letter and phoneme")
+    func svg() throws {
+        let svg = AttentionHeatmap.svg(weights: [[0.9, 0.1, 0], [0, 0.2, 0.8]], inputs: ["A", "<", "'"], outputs: ["EY", "&"],
+                                       title: "A<' → EY &")
+        let parser = XMLParser(data: Data(svg.utf8))
+        final class Counter: NSObject, XMLParserDelegate {
+            var rects = 0, root = ""
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                if root.isEmpty { root = name }
+                if name == "rect" { rects += 1 }
+            }
+        }
+        let counter = Counter()
+        parser.delegate = counter
+        #expect(parser.parse(), "SVG does not parse: \(String(describing: parser.parserError))")
+        #expect(counter.root == "svg")
+        #expect(counter.rects == 1 + 3 * 2)  // the background and one cell per (letter, phoneme)
+    }
+
+    @Test("the shipped model loads and pronounces watermelon")
+    func shippedModel() throws {
+        guard FileManager.default.fileExists(atPath: shippedModelDirectory.appendingPathComponent("config.json").path) else {
+            Issue.record("no shipped model at \(shippedModelDirectory.path)")
+            return
+        }
+        let model = try G2PModel(contentsOf: shippedModelDirectory)
+        #expect(try model.pronounce("watermelon").phonemes == "W AO T ER M EH L AH N".split(separator: " ").map(String.init))
+        #expect(try model.pronounce("cat").phonemes == ["K", "AE", "T"])
+        let attention = try model.pronounce("watermelon").attention
+        #expect(attention.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-3 })
+        let size = try FileManager.default.attributesOfItem(atPath: shippedModelDirectory.appendingPathComponent("model.safetensors").path)[.size] as! Int
+        #expect(size <= 5_000_000)
+    }
+}
