@@ -104,7 +104,7 @@ enum Benchmarks {
         let sources = (0..<batch).map { _ in (0..<sourceLength).map { _ in 2 + SeededShuffle.uniform(below: 27, using: &rng) } }
         let targets = (0..<batch).map { _ in (0..<targetLength).map { _ in 4 + SeededShuffle.uniform(below: 39, using: &rng) } }
         let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
-        let seconds = median(minTime: minTime) {
+        let seconds = MedianTimer.median(minTime: minTime) {
             let loss = try! model.loss(sources: sources, targets: targets, labelSmoothing: 0.1)
             loss.backward()
             optimizer.step()
