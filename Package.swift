@@ -7,6 +7,7 @@ import PackageDescription
 //   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
 //   RecurrentData     safetensors and other file formats
 //   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
+//   RecurrentApps     applications built from the layers: the part-of-speech tagger
 //   Recurrent         umbrella: re-exports the modules above
 //   recurrent         the command-line tool
 let package = Package(
@@ -25,7 +26,8 @@ let package = Package(
         .target(name: "RecurrentCore", dependencies: ["RecurrentKernels", "CRecurrentKernels"]),
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
         .target(name: "RecurrentNN", dependencies: ["CRecurrentKernels", "RecurrentKernels", "RecurrentCore", "RecurrentData"]),
-        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN"]),
+        .target(name: "RecurrentApps", dependencies: ["RecurrentCore", "RecurrentNN", "RecurrentData"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN", "RecurrentApps"]),
         .executableTarget(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -35,6 +37,7 @@ let package = Package(
         .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
         .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
+        .testTarget(name: "RecurrentAppsTests", dependencies: ["RecurrentApps", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

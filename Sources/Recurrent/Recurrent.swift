@@ -3,3 +3,4 @@
 @_exported import RecurrentCore
 @_exported import RecurrentData
 @_exported import RecurrentNN
+@_exported import RecurrentApps
