@@ -115,7 +115,8 @@ public struct TaggerTrainer {
         self.log = log
     }
 
-    /// What a checkpoint's `config` holds: the options and the vocabulary sizes, to refuse a mismatched resume.
+    /// What a checkpoint's `config` holds: the options (the epoch limit aside: a resumed run may go further) and
+    /// the vocabulary sizes, to refuse a mismatched resume.
     struct CheckpointConfiguration: Codable, Equatable {
         var options: TaggerTrainingOptions
         var wordCount: Int
@@ -160,8 +161,10 @@ public struct TaggerTrainer {
                                         bucketWidth: options.bucketWidth, shuffle: true, seed: options.seed)
         let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
         let stopper = EarlyStopping(mode: .max, patience: options.patience)
+        var comparableOptions = options
+        comparableOptions.epochs = 0
         let checkpointConfiguration = CheckpointConfiguration(
-            options: options, wordCount: vocabularies.words.count, characterCount: vocabularies.characters.count,
+            options: comparableOptions, wordCount: vocabularies.words.count, characterCount: vocabularies.characters.count,
             tagCount: vocabularies.tags.count, trainFile: trainName, devFile: devName)
         log("tagger: \(train.count) training sentences (\(wordTotal) words), \(dev.count) dev sentences; "
             + "\(vocabularies.words.count) words, \(vocabularies.characters.count) characters, \(vocabularies.tags.count) tags; "
