@@ -48,6 +48,8 @@ struct TaggerTrain: ParsableCommand {
     var hidden: Int = 200
     @Option(name: .long, help: "Sentence BiLSTM layers.")
     var layers: Int = 2
+    @Flag(name: .long, help: "Add a CRF output layer (sentence-level likelihood, Viterbi decoding).")
+    var crf = false
     @Option(name: .long, help: "Seed of the weights, data order and dropout.")
     var seed: UInt64 = 1
     @Flag(name: .long, help: "Continue from DIR/checkpoints if a checkpoint is there.")
@@ -62,7 +64,7 @@ struct TaggerTrain: ParsableCommand {
     func run() throws {
         let architecture = TaggerArchitecture(wordDimension: wordDimension, characterDimension: characterDimension,
                                               characterHidden: characterHidden, hidden: hidden, layerCount: layers,
-                                              dropout: dropout)
+                                              dropout: dropout, crf: crf)
         let options = TaggerTrainingOptions(column: TagColumn(rawValue: column)!, architecture: architecture,
                                             minimumWordCount: minWordCount, maximumWordCount: maxWords, epochs: epochs,
                                             patience: patience, batchSize: batchSize, learningRate: learningRate,

@@ -130,3 +130,67 @@ import TestSupport
         #expect(report.contains("most frequent confusions"))
     }
 }
+
+@Suite struct TaggerCRFTests {
+    /// Every tag sequence of a sentence, for brute-force checks.
+    func allSequences(length: Int, tags: Int) -> [[Int]] {
+        length == 0 ? [[]] : allSequences(length: length - 1, tags: tags).flatMap { p in (0..<tags).map { p + [$0] } }
+    }
+
+    func score(_ y: [Int], _ e: [Float], _ base: Int, _ a: [Float], _ s: [Float], _ z: [Float], _ C: Int) -> Double {
+        var total = Double(s[y[0]] + z[y[y.count - 1]])
+        for (t, tag) in y.enumerated() { total += Double(e[base + t * C + tag]) }
+        for t in 1..<y.count { total += Double(a[y[t - 1] * C + y[t]]) }
+        return total
+    }
+
+    @Test func likelihoodGradientAndViterbiMatchBruteForce() {
+        let (B, T, C) = (2, 3, 3)
+        var tensors = TestTensors(seed: 21)
+        let emissions = tensors.uniform([B, T, C], -2, 2)
+        let transitions = tensors.uniform([C, C]), start = tensors.uniform([C]), end = tensors.uniform([C])
+        let lengths = [3, 2], targets = [2, 0, 1, 1, 2, -1]
+        let loss = TaggerCRF.negativeLogLikelihood(emissions: emissions, transitions: transitions, start: start, end: end,
+                                                   lengths: lengths, targets: targets, normalizer: 5).item
+        var expected = 0.0
+        for (b, L) in lengths.enumerated() {
+            let scores = allSequences(length: L, tags: C).map {
+                score($0, emissions.scalars, b * T * C, transitions.scalars, start.scalars, end.scalars, C)
+            }
+            let logZ = log(scores.map { exp($0) }.reduce(0, +))
+            expected += logZ - score(Array(targets[(b * T)..<(b * T + L)]), emissions.scalars, b * T * C,
+                                     transitions.scalars, start.scalars, end.scalars, C)
+        }
+        #expect(abs(Double(loss) - expected / 5) < 1e-5)
+        let mismatches = GradientCheck.mismatches([emissions, transitions, start, end]) {
+            TaggerCRF.negativeLogLikelihood(emissions: $0[0], transitions: $0[1], start: $0[2], end: $0[3],
+                                            lengths: lengths, targets: targets, normalizer: 5)
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(3))")
+        let best = TaggerCRF.viterbi(emissions: emissions.scalars, steps: T, tags: C, transitions: transitions.scalars,
+                                     start: start.scalars, end: end.scalars, lengths: lengths)
+        for (b, L) in lengths.enumerated() {
+            let brute = allSequences(length: L, tags: C).max {
+                score($0, emissions.scalars, b * T * C, transitions.scalars, start.scalars, end.scalars, C)
+                    < score($1, emissions.scalars, b * T * C, transitions.scalars, start.scalars, end.scalars, C)
+            }!
+            #expect(best[b] == brute)
+        }
+    }
+
+    @Test func crfTaggerLearnsToySet() throws {
+        var architecture = tinyArchitecture
+        architecture.crf = true
+        let options = TaggerTrainingOptions(architecture: architecture, minimumWordCount: 1, epochs: 15, patience: 15,
+                                            batchSize: 2, learningRate: 2e-2, seed: 7)
+        let result = try TaggerTrainer(options: options, progressStyle: nil, log: { _ in }).train(train: toySentences, dev: toySentences)
+        #expect(result.bestDevAccuracy == 1)
+        #expect(result.tagger.model.namedParameters.suffix(3).map(\.key)
+                == ["crf.transitions", "crf.start_transitions", "crf.end_transitions"])
+        let folder = try makeTaggerTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try result.tagger.save(to: folder, format: .f32)
+        let sentence = ["a", "dog", "runs", "!"]
+        #expect(try Tagger.load(from: folder).tag(sentence) == result.tagger.tag(sentence))
+    }
+}

@@ -18,7 +18,7 @@ public enum TagColumn: String, Codable, Sendable, CaseIterable {
 /// The defaults are the reference architecture of `shared/bench/torch_tagger.py`: 100-dimensional word
 /// embeddings of lower-cased forms, a character BiLSTM (32-dimensional character embeddings, 50 hidden units
 /// per direction, words cut to 30 characters), a 2-layer BiLSTM with 200 hidden units per direction, dropout
-/// 0.33, and a linear output layer.
+/// 0.33, and a linear output layer (optionally followed by a CRF).
 public struct TaggerArchitecture: Codable, Equatable, Sendable {
     /// Word embedding size.
     public var wordDimension: Int
@@ -36,10 +36,14 @@ public struct TaggerArchitecture: Codable, Equatable, Sendable {
     public var maximumWordLength: Int
     /// Whether word forms are lower-cased before the word-embedding lookup (characters keep their case).
     public var lowercaseWords: Bool
+    /// Whether a CRF layer scores whole tag sequences (trained by sentence likelihood, decoded by Viterbi)
+    /// instead of tagging each word on its own.
+    public var crf: Bool
 
     /// Makes an architecture; the defaults are the reference's.
     public init(wordDimension: Int = 100, characterDimension: Int = 32, characterHidden: Int = 50, hidden: Int = 200,
-                layerCount: Int = 2, dropout: Float = 0.33, maximumWordLength: Int = 30, lowercaseWords: Bool = true) {
+                layerCount: Int = 2, dropout: Float = 0.33, maximumWordLength: Int = 30, lowercaseWords: Bool = true,
+                crf: Bool = false) {
         self.wordDimension = wordDimension
         self.characterDimension = characterDimension
         self.characterHidden = characterHidden
@@ -48,6 +52,7 @@ public struct TaggerArchitecture: Codable, Equatable, Sendable {
         self.dropout = dropout
         self.maximumWordLength = maximumWordLength
         self.lowercaseWords = lowercaseWords
+        self.crf = crf
     }
 
     /// Checks that every size is usable.

@@ -8,7 +8,8 @@ import RecurrentNN
 /// Keys (PyTorch `state_dict` style): `word_embedding.weight` `[words, wordDimension]`,
 /// `char_embedding.weight` `[characters, characterDimension]`, `char_lstm.weight_ih_l0` … (one bidirectional
 /// layer), `lstm.weight_ih_l0` … (`layerCount` bidirectional layers), `output.weight` `[tags, 2·hidden]`,
-/// `output.bias` `[tags]`.
+/// `output.bias` `[tags]`; with a CRF also `crf.transitions` `[tags, tags]`, `crf.start_transitions` and
+/// `crf.end_transitions` `[tags]`.
 ///
 /// A word's character vector is the character BiLSTM's final forward state joined with its final backward
 /// state (the backward direction's state after reading the first character).
@@ -27,6 +28,12 @@ public final class TaggerModel: Module {
     public let outputWeight: Parameter
     /// `[tags]`.
     public let outputBias: Parameter
+    /// CRF transition scores `[tags, tags]` (from, to), when the architecture has a CRF.
+    public let transitions: Parameter?
+    /// CRF scores of the first tag `[tags]`.
+    public let startTransitions: Parameter?
+    /// CRF scores of the last tag `[tags]`.
+    public let endTransitions: Parameter?
     /// The generator of the dropout masks on the BiLSTM's input and output.
     public var dropoutGenerator: Xoshiro256StarStar
 
@@ -66,6 +73,15 @@ public final class TaggerModel: Module {
         let bound = 1 / Float(2 * architecture.hidden).squareRoot()
         outputWeight = Parameter(Tensor.uniform([tagCount, 2 * architecture.hidden], low: -bound, high: bound, using: &rng))
         outputBias = Parameter(Tensor.uniform([tagCount], low: -bound, high: bound, using: &rng))
+        if architecture.crf {
+            transitions = Parameter(Tensor.uniform([tagCount, tagCount], low: -0.1, high: 0.1, using: &rng))
+            startTransitions = Parameter(Tensor.uniform([tagCount], low: -0.1, high: 0.1, using: &rng))
+            endTransitions = Parameter(Tensor.uniform([tagCount], low: -0.1, high: 0.1, using: &rng))
+        } else {
+            transitions = nil
+            startTransitions = nil
+            endTransitions = nil
+        }
         dropoutGenerator = Xoshiro256StarStar(seed: seed &+ 37)
     }
 
@@ -73,6 +89,8 @@ public final class TaggerModel: Module {
         [("word_embedding.weight", wordEmbedding), ("char_embedding.weight", characterEmbedding)]
             + prefixed("char_lstm", characterLSTM) + prefixed("lstm", lstm)
             + [("output.weight", outputWeight), ("output.bias", outputBias)]
+            + (transitions.map { [("crf.transitions", $0), ("crf.start_transitions", startTransitions!),
+                                  ("crf.end_transitions", endTransitions!)] } ?? [])
     }
 
     /// The character vectors of a batch's distinct words plus a zero row for padding:
@@ -106,9 +124,17 @@ public final class TaggerModel: Module {
         return h.linear(weight: outputWeight.value, bias: outputBias.value)
     }
 
-    /// The mean cross-entropy of the batch's targets over its real words.
+    /// The training loss per real word: the mean cross-entropy of the targets, or with a CRF the summed
+    /// negative log-likelihood of the sentences' tag sequences divided by the number of words.
+    /// - Precondition: with a CRF, every real word has a target.
     public func loss(_ batch: TaggerBatch) throws -> Tensor {
-        try logits(batch).taggerCrossEntropy(targets: batch.targets)
+        let scores = try logits(batch)
+        guard let transitions, let startTransitions, let endTransitions else {
+            return scores.taggerCrossEntropy(targets: batch.targets)
+        }
+        return TaggerCRF.negativeLogLikelihood(emissions: scores, transitions: transitions.value, start: startTransitions.value,
+                                               end: endTransitions.value, lengths: batch.lengths, targets: batch.targets,
+                                               normalizer: batch.tokenCount)
     }
 
     /// The best tag id of every real word, without recording gradients and without dropout.
@@ -119,6 +145,10 @@ public final class TaggerModel: Module {
         defer { isTraining = wasTraining }
         let scores = try withoutGradients { try logits(batch) }
         let C = tagCount, T = batch.steps
+        if let transitions, let startTransitions, let endTransitions {
+            return TaggerCRF.viterbi(emissions: scores.scalars, steps: T, tags: C, transitions: transitions.value.scalars,
+                                     start: startTransitions.value.scalars, end: endTransitions.value.scalars, lengths: batch.lengths)
+        }
         return scores.scalars.withUnsafeBufferPointer { s in
             batch.lengths.enumerated().map { b, length in
                 (0..<length).map { t in
