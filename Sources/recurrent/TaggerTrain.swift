@@ -48,6 +48,12 @@ struct TaggerTrain: ParsableCommand {
     var hidden: Int = 200
     @Option(name: .long, help: "Sentence BiLSTM layers.")
     var layers: Int = 2
+    @Option(name: .customLong("word-dropout"), help: "Word dropout α: a word seen n times becomes <unk> with probability α/(α+n) (0: off).")
+    var wordDropout: Float = 0
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every --decay-patience epochs without improvement (1: off).")
+    var learningRateDecay: Float = 1
+    @Option(name: .customLong("decay-patience"), help: "Epochs without improvement between learning-rate decays.")
+    var decayPatience: Int = 2
     @Flag(name: .long, help: "Add a CRF output layer (sentence-level likelihood, Viterbi decoding).")
     var crf = false
     @Option(name: .long, help: "Seed of the weights, data order and dropout.")
@@ -68,7 +74,8 @@ struct TaggerTrain: ParsableCommand {
         let options = TaggerTrainingOptions(column: TagColumn(rawValue: column)!, architecture: architecture,
                                             minimumWordCount: minWordCount, maximumWordCount: maxWords, epochs: epochs,
                                             patience: patience, batchSize: batchSize, learningRate: learningRate,
-                                            clipNorm: clipNorm, seed: seed)
+                                            clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
+                                            learningRateDecay: learningRateDecay, decayPatience: decayPatience)
         try options.validate()
         let trainURL = URL(fileURLWithPath: train), devURL = URL(fileURLWithPath: dev)
         let trainSentences = try TaggedSentence.read(contentsOf: trainURL, column: options.column)

@@ -5,9 +5,9 @@ import RecurrentData
 import TestSupport
 
 @Suite struct TaggerTrainingTests {
-    /// A short run on a slice of EWT beats a fixed dev accuracy (the majority tag, NOUN, gives about 17%).
+    /// A short run on a slice of EWT beats a fixed dev accuracy (the majority tag, NOUN, gives about 17%): 400 sentences, 3 epochs of a tiny network.
     @Test func shortRunOnEWTSlice() throws {
-        guard let train = try sharedSentences("data/ud_en_ewt/en_ewt-ud-train.conllu", first: 600),
+        guard let train = try sharedSentences("data/ud_en_ewt/en_ewt-ud-train.conllu", first: 400),
               let dev = try sharedSentences("data/ud_en_ewt/en_ewt-ud-dev.conllu", first: 200) else { return }
         let options = TaggerTrainingOptions(architecture: tinyArchitecture, epochs: 3, patience: 3, batchSize: 16,
                                             learningRate: 1e-2, seed: 3)
@@ -17,7 +17,7 @@ import TestSupport
         let seconds = Date().timeIntervalSince(start)
         print("tagger slice run: dev accuracy \(result.bestDevAccuracy) in \(seconds) s")
         #expect(result.epochs.count == 3)
-        #expect(result.bestDevAccuracy > 0.70)
+        #expect(result.bestDevAccuracy > 0.65)   // 74.9% when written
         // The returned tagger holds the best epoch's weights.
         let evaluation = try result.tagger.evaluate(dev)
         #expect(abs(evaluation.accuracy - result.bestDevAccuracy) < 1e-9)
@@ -39,8 +39,10 @@ import TestSupport
     @Test func resumeFromCheckpointMatchesUninterruptedRun() throws {
         let folder = try makeTaggerTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
+        // Word dropout and learning-rate decay are on, so their state must survive the checkpoint too.
         var options = TaggerTrainingOptions(architecture: tinyArchitecture, minimumWordCount: 1, epochs: 4, patience: 10,
-                                            batchSize: 2, learningRate: 1e-2, seed: 5)
+                                            batchSize: 2, learningRate: 1e-2, seed: 5, wordDropout: 0.5,
+                                            learningRateDecay: 0.5, decayPatience: 1)
         let whole = try TaggerTrainer(options: options, progressStyle: nil, log: { _ in }).train(train: toySentences, dev: toySentences)
 
         // The same run stopped after 2 epochs (as if killed), then resumed with the full settings.

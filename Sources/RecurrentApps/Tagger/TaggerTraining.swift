@@ -28,11 +28,20 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Float
     /// Seeds the initial weights, the data order and the dropout masks.
     public var seed: UInt64
+    /// Word dropout α: in training, a word seen `n` times is replaced by `<unk>` with probability α / (α + n), so
+    /// the network learns to tag unknown words from their characters (0: off, the reference recipe).
+    public var wordDropout: Float
+    /// The learning rate is multiplied by this after every `decayPatience` epochs without a better dev
+    /// accuracy (1: constant, the reference recipe).
+    public var learningRateDecay: Float
+    /// Epochs without improvement between learning-rate decays.
+    public var decayPatience: Int
 
     /// Makes options; the defaults are the reference's.
     public init(column: TagColumn = .upos, architecture: TaggerArchitecture = TaggerArchitecture(), minimumWordCount: Int = 2,
                 maximumWordCount: Int? = nil, epochs: Int = 30, patience: Int = 5, batchSize: Int = 32, bucketWidth: Int = 2,
-                learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1) {
+                learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1, wordDropout: Float = 0,
+                learningRateDecay: Float = 1, decayPatience: Int = 2) {
         self.column = column
         self.architecture = architecture
         self.minimumWordCount = minimumWordCount
@@ -44,6 +53,9 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         self.learningRate = learningRate
         self.clipNorm = clipNorm
         self.seed = seed
+        self.wordDropout = wordDropout
+        self.learningRateDecay = learningRateDecay
+        self.decayPatience = decayPatience
     }
 
     /// Checks the ranges.
@@ -58,6 +70,9 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         }
         guard learningRate > 0, clipNorm >= 0 else {
             throw TaggerError.invalidConfiguration("the learning rate must be positive and the clipping norm ≥ 0")
+        }
+        guard wordDropout >= 0, learningRateDecay > 0 && learningRateDecay <= 1, decayPatience > 0 else {
+            throw TaggerError.invalidConfiguration("word dropout must be ≥ 0, the decay in (0, 1] and the decay patience positive")
         }
     }
 }
@@ -161,6 +176,10 @@ public struct TaggerTrainer {
                                         bucketWidth: options.bucketWidth, shuffle: true, seed: options.seed)
         let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
         let stopper = EarlyStopping(mode: .max, patience: options.patience)
+        var wordDropoutGenerator = Xoshiro256StarStar(seed: options.seed &+ 51)
+        let keepProbability: [Float] = vocabularies.words.counts.map { count in
+            options.wordDropout > 0 ? Float(count) / (options.wordDropout + Float(count)) : 1
+        }
         var comparableOptions = options
         comparableOptions.epochs = 0
         let checkpointConfiguration = CheckpointConfiguration(
@@ -184,6 +203,7 @@ public struct TaggerTrainer {
             try checkpoint.restore(model: model, optimizer: optimizer)
             model.dropoutGenerator = try checkpoint.training.generator("dropout")
             model.lstm.generator = try checkpoint.training.generator("lstm")
+            wordDropoutGenerator = try checkpoint.training.generator("words")
             if let state = checkpoint.training.earlyStopping { try stopper.restore(state) }
             firstEpoch = checkpoint.training.epoch
             bestEpoch = Int(checkpoint.training.values["bestEpoch"] ?? 0)
@@ -209,7 +229,15 @@ public struct TaggerTrainer {
             let epochStart = Date()
             var lossSum = 0.0
             for indices in batches {
-                let batch = TaggerBatch(indices.map { encodedTrain[$0] })
+                var sentences = indices.map { encodedTrain[$0] }
+                if options.wordDropout > 0 {
+                    for i in sentences.indices {
+                        for t in sentences[i].wordIDs.indices where wordDropoutGenerator.nextFloat() >= keepProbability[sentences[i].wordIDs[t]] {
+                            sentences[i].wordIDs[t] = Vocabulary.unknownID
+                        }
+                    }
+                }
+                let batch = TaggerBatch(sentences)
                 optimizer.zeroGrad()
                 let loss = try model.loss(batch)
                 loss.backward()
@@ -230,6 +258,10 @@ public struct TaggerTrainer {
             }
             let accuracy = total == 0 ? 0 : Double(correct) / Double(total)
             let isBest = stopper.record(accuracy)
+            if !isBest && options.learningRateDecay < 1 && stopper.badCount % options.decayPatience == 0 && !stopper.shouldStop {
+                optimizer.learningRate *= options.learningRateDecay
+                log("tagger: learning rate lowered to \(optimizer.learningRate)")
+            }
             if isBest {
                 best = model.stateDict()
                 bestEpoch = epoch + 1
@@ -254,7 +286,8 @@ public struct TaggerTrainer {
                 }
                 let state = TrainingState(epoch: epoch, batchInEpoch: 0, step: epoch * batches.count,
                                           generators: ["dropout": GeneratorState(model.dropoutGenerator),
-                                                       "lstm": GeneratorState(model.lstm.generator)],
+                                                       "lstm": GeneratorState(model.lstm.generator),
+                                                       "words": GeneratorState(wordDropoutGenerator)],
                                           earlyStopping: stopper.state, bestMetric: stopper.best,
                                           values: ["bestEpoch": Double(bestEpoch),
                                                    "elapsed": elapsedBefore + Date().timeIntervalSince(start)])
