@@ -55,6 +55,24 @@ public struct TaggerArchitecture: Codable, Equatable, Sendable {
         self.crf = crf
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case wordDimension, characterDimension, characterHidden, hidden, layerCount, dropout, maximumWordLength, lowercaseWords, crf
+    }
+
+    /// Decodes an architecture; `crf` may be absent (false).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        wordDimension = try c.decode(Int.self, forKey: .wordDimension)
+        characterDimension = try c.decode(Int.self, forKey: .characterDimension)
+        characterHidden = try c.decode(Int.self, forKey: .characterHidden)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        layerCount = try c.decode(Int.self, forKey: .layerCount)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        maximumWordLength = try c.decode(Int.self, forKey: .maximumWordLength)
+        lowercaseWords = try c.decode(Bool.self, forKey: .lowercaseWords)
+        crf = try c.decodeIfPresent(Bool.self, forKey: .crf) ?? false
+    }
+
     /// Checks that every size is usable.
     /// - Throws: `TaggerError.invalidConfiguration`.
     public func validate() throws {

@@ -58,6 +58,30 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         self.decayPatience = decayPatience
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case column, architecture, minimumWordCount, maximumWordCount, epochs, patience, batchSize, bucketWidth, learningRate,
+             clipNorm, seed, wordDropout, learningRateDecay, decayPatience
+    }
+
+    /// Decodes options; the recipe extras (word dropout, decay) may be absent (off).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        column = try c.decode(TagColumn.self, forKey: .column)
+        architecture = try c.decode(TaggerArchitecture.self, forKey: .architecture)
+        minimumWordCount = try c.decode(Int.self, forKey: .minimumWordCount)
+        maximumWordCount = try c.decodeIfPresent(Int.self, forKey: .maximumWordCount)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        patience = try c.decode(Int.self, forKey: .patience)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        bucketWidth = try c.decode(Int.self, forKey: .bucketWidth)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        clipNorm = try c.decode(Float.self, forKey: .clipNorm)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
+        learningRateDecay = try c.decodeIfPresent(Float.self, forKey: .learningRateDecay) ?? 1
+        decayPatience = try c.decodeIfPresent(Int.self, forKey: .decayPatience) ?? 2
+    }
+
     /// Checks the ranges.
     /// - Throws: `TaggerError.invalidConfiguration`.
     public func validate() throws {
