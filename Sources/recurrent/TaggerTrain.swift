@@ -38,6 +38,8 @@ struct TaggerTrain: ParsableCommand {
     var minWordCount: Int = 2
     @Option(name: .customLong("max-words"), help: "Keep at most this many word ids (most frequent first).")
     var maxWords: Int?
+    @Option(name: .customLong("min-char-count"), help: "Characters seen fewer times map to <unk>.")
+    var minCharCount: Int = 1
     @Option(name: .customLong("word-dim"), help: "Word embedding size.")
     var wordDimension: Int = 100
     @Option(name: .customLong("char-dim"), help: "Character embedding size.")
@@ -72,7 +74,8 @@ struct TaggerTrain: ParsableCommand {
                                               characterHidden: characterHidden, hidden: hidden, layerCount: layers,
                                               dropout: dropout, crf: crf)
         let options = TaggerTrainingOptions(column: TagColumn(rawValue: column)!, architecture: architecture,
-                                            minimumWordCount: minWordCount, maximumWordCount: maxWords, epochs: epochs,
+                                            minimumWordCount: minWordCount, maximumWordCount: maxWords,
+                                            minimumCharacterCount: minCharCount, epochs: epochs,
                                             patience: patience, batchSize: batchSize, learningRate: learningRate,
                                             clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
                                             learningRateDecay: learningRateDecay, decayPatience: decayPatience)

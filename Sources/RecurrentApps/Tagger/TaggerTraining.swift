@@ -14,6 +14,9 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     public var minimumWordCount: Int
     /// At most this many word ids (most frequent first), or nil for no limit.
     public var maximumWordCount: Int?
+    /// Characters seen fewer times in training map to `<unk>`, so the character BiLSTM learns what to make of
+    /// characters it has (almost) never seen instead of trusting an embedding trained on one or two words.
+    public var minimumCharacterCount: Int
     /// The most epochs to run.
     public var epochs: Int
     /// Stop after this many epochs without a better dev accuracy.
@@ -39,13 +42,15 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
 
     /// Makes options; the defaults are the reference's.
     public init(column: TagColumn = .upos, architecture: TaggerArchitecture = TaggerArchitecture(), minimumWordCount: Int = 2,
-                maximumWordCount: Int? = nil, epochs: Int = 30, patience: Int = 5, batchSize: Int = 32, bucketWidth: Int = 2,
+                maximumWordCount: Int? = nil, minimumCharacterCount: Int = 1, epochs: Int = 30, patience: Int = 5,
+                batchSize: Int = 32, bucketWidth: Int = 2,
                 learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1, wordDropout: Float = 0,
                 learningRateDecay: Float = 1, decayPatience: Int = 2) {
         self.column = column
         self.architecture = architecture
         self.minimumWordCount = minimumWordCount
         self.maximumWordCount = maximumWordCount
+        self.minimumCharacterCount = minimumCharacterCount
         self.epochs = epochs
         self.patience = patience
         self.batchSize = batchSize
@@ -59,7 +64,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case column, architecture, minimumWordCount, maximumWordCount, epochs, patience, batchSize, bucketWidth, learningRate,
+        case column, architecture, minimumWordCount, maximumWordCount, minimumCharacterCount, epochs, patience, batchSize, bucketWidth, learningRate,
              clipNorm, seed, wordDropout, learningRateDecay, decayPatience
     }
 
@@ -70,6 +75,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         architecture = try c.decode(TaggerArchitecture.self, forKey: .architecture)
         minimumWordCount = try c.decode(Int.self, forKey: .minimumWordCount)
         maximumWordCount = try c.decodeIfPresent(Int.self, forKey: .maximumWordCount)
+        minimumCharacterCount = try c.decodeIfPresent(Int.self, forKey: .minimumCharacterCount) ?? 1
         epochs = try c.decode(Int.self, forKey: .epochs)
         patience = try c.decode(Int.self, forKey: .patience)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
@@ -89,7 +95,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         guard epochs > 0, patience > 0, batchSize > 0, bucketWidth > 0 else {
             throw TaggerError.invalidConfiguration("epochs, patience, batch size and bucket width must be positive")
         }
-        guard minimumWordCount >= 1, maximumWordCount.map({ $0 > 2 }) ?? true else {
+        guard minimumWordCount >= 1, minimumCharacterCount >= 1, maximumWordCount.map({ $0 > 2 }) ?? true else {
             throw TaggerError.invalidConfiguration("the word count cut-off must be ≥ 1 and the word limit > 2")
         }
         guard learningRate > 0, clipNorm >= 0 else {
@@ -187,6 +193,7 @@ public struct TaggerTrainer {
         let architecture = options.architecture
         let vocabularies = try TaggerVocabularies(counting: train, minimumWordCount: options.minimumWordCount,
                                                   maximumWordCount: options.maximumWordCount,
+                                                  minimumCharacterCount: options.minimumCharacterCount,
                                                   lowercaseWords: architecture.lowercaseWords)
         let model = TaggerModel(architecture: architecture, wordCount: vocabularies.words.count,
                                 characterCount: vocabularies.characters.count, tagCount: vocabularies.tags.count,
