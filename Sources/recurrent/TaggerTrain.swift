@@ -56,6 +56,8 @@ struct TaggerTrain: ParsableCommand {
     var learningRateDecay: Float = 1
     @Option(name: .customLong("decay-patience"), help: "Epochs without improvement between learning-rate decays.")
     var decayPatience: Int = 2
+    @Option(name: .customLong("drop-final-punct"), help: "Probability of dropping a training sentence's final punctuation each epoch (0: off).")
+    var dropFinalPunctuation: Float = 0
     @Flag(name: .long, help: "Add a CRF output layer (sentence-level likelihood, Viterbi decoding).")
     var crf = false
     @Option(name: .long, help: "Seed of the weights, data order and dropout.")
@@ -78,7 +80,8 @@ struct TaggerTrain: ParsableCommand {
                                             minimumCharacterCount: minCharCount, epochs: epochs,
                                             patience: patience, batchSize: batchSize, learningRate: learningRate,
                                             clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
-                                            learningRateDecay: learningRateDecay, decayPatience: decayPatience)
+                                            learningRateDecay: learningRateDecay, decayPatience: decayPatience,
+                                            finalPunctuationDropout: dropFinalPunctuation)
         try options.validate()
         let trainURL = URL(fileURLWithPath: train), devURL = URL(fileURLWithPath: dev)
         let trainSentences = try TaggedSentence.read(contentsOf: trainURL, column: options.column)
