@@ -58,6 +58,8 @@ struct TaggerTrain: ParsableCommand {
     var decayPatience: Int = 2
     @Option(name: .customLong("drop-final-punct"), help: "Probability of dropping a training sentence's final punctuation each epoch (0: off).")
     var dropFinalPunctuation: Float = 0
+    @Option(name: .long, help: "Probability of training on a random window of 2–8 words of a sentence instead (0: off).")
+    var crop: Float = 0
     @Flag(name: .long, help: "Add a CRF output layer (sentence-level likelihood, Viterbi decoding).")
     var crf = false
     @Option(name: .long, help: "Seed of the weights, data order and dropout.")
@@ -81,7 +83,7 @@ struct TaggerTrain: ParsableCommand {
                                             patience: patience, batchSize: batchSize, learningRate: learningRate,
                                             clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
                                             learningRateDecay: learningRateDecay, decayPatience: decayPatience,
-                                            finalPunctuationDropout: dropFinalPunctuation)
+                                            finalPunctuationDropout: dropFinalPunctuation, cropProbability: crop)
         try options.validate()
         let trainURL = URL(fileURLWithPath: train), devURL = URL(fileURLWithPath: dev)
         let trainSentences = try TaggedSentence.read(contentsOf: trainURL, column: options.column)

@@ -39,11 +39,12 @@ import TestSupport
     @Test func resumeFromCheckpointMatchesUninterruptedRun() throws {
         let folder = try makeTaggerTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        // Word dropout, final-punctuation dropout and learning-rate decay are on, so their state must survive the
+        // Word dropout, final-punctuation dropout, crops and learning-rate decay are on, so their state must survive the
         // checkpoint too.
         var options = TaggerTrainingOptions(architecture: tinyArchitecture, minimumWordCount: 1, epochs: 4, patience: 10,
                                             batchSize: 2, learningRate: 1e-2, seed: 5, wordDropout: 0.5,
-                                            learningRateDecay: 0.5, decayPatience: 1, finalPunctuationDropout: 0.5)
+                                            learningRateDecay: 0.5, decayPatience: 1, finalPunctuationDropout: 0.5,
+                                            cropProbability: 0.3)
         let whole = try TaggerTrainer(options: options, progressStyle: nil, log: { _ in }).train(train: toySentences, dev: toySentences)
 
         // The same run stopped after 2 epochs (as if killed), then resumed with the full settings.

@@ -43,13 +43,17 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     /// anew), so the network also learns to tag text typed without a full stop (0: off, the reference recipe).
     /// Treebank sentences nearly always end in punctuation (3,990 of GSD's 3,997), unlike what people type.
     public var finalPunctuationDropout: Float
+    /// In training, a sentence is replaced by a random window of 2 to 8 of its words with this probability (each
+    /// epoch anew), so the network also sees the short inputs people type (0: off, the reference recipe).
+    public var cropProbability: Float
 
     /// Makes options; the defaults are the reference's.
     public init(column: TagColumn = .upos, architecture: TaggerArchitecture = TaggerArchitecture(), minimumWordCount: Int = 2,
                 maximumWordCount: Int? = nil, minimumCharacterCount: Int = 1, epochs: Int = 30, patience: Int = 5,
                 batchSize: Int = 32, bucketWidth: Int = 2,
                 learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1, wordDropout: Float = 0,
-                learningRateDecay: Float = 1, decayPatience: Int = 2, finalPunctuationDropout: Float = 0) {
+                learningRateDecay: Float = 1, decayPatience: Int = 2, finalPunctuationDropout: Float = 0,
+                cropProbability: Float = 0) {
         self.column = column
         self.architecture = architecture
         self.minimumWordCount = minimumWordCount
@@ -66,11 +70,12 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         self.learningRateDecay = learningRateDecay
         self.decayPatience = decayPatience
         self.finalPunctuationDropout = finalPunctuationDropout
+        self.cropProbability = cropProbability
     }
 
     private enum CodingKeys: String, CodingKey {
         case column, architecture, minimumWordCount, maximumWordCount, minimumCharacterCount, epochs, patience, batchSize, bucketWidth, learningRate,
-             clipNorm, seed, wordDropout, learningRateDecay, decayPatience, finalPunctuationDropout
+             clipNorm, seed, wordDropout, learningRateDecay, decayPatience, finalPunctuationDropout, cropProbability
     }
 
     /// Decodes options; the recipe extras (word dropout, decay) may be absent (off).
@@ -92,6 +97,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         learningRateDecay = try c.decodeIfPresent(Float.self, forKey: .learningRateDecay) ?? 1
         decayPatience = try c.decodeIfPresent(Int.self, forKey: .decayPatience) ?? 2
         finalPunctuationDropout = try c.decodeIfPresent(Float.self, forKey: .finalPunctuationDropout) ?? 0
+        cropProbability = try c.decodeIfPresent(Float.self, forKey: .cropProbability) ?? 0
     }
 
     /// Checks the ranges.
@@ -107,8 +113,8 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         guard learningRate > 0, clipNorm >= 0 else {
             throw TaggerError.invalidConfiguration("the learning rate must be positive and the clipping norm ≥ 0")
         }
-        guard finalPunctuationDropout >= 0 && finalPunctuationDropout <= 1 else {
-            throw TaggerError.invalidConfiguration("the final-punctuation dropout must be in [0, 1]")
+        guard finalPunctuationDropout >= 0 && finalPunctuationDropout <= 1, cropProbability >= 0 && cropProbability <= 1 else {
+            throw TaggerError.invalidConfiguration("the final-punctuation dropout and the crop probability must be in [0, 1]")
         }
         guard wordDropout >= 0, learningRateDecay > 0 && learningRateDecay <= 1, decayPatience > 0 else {
             throw TaggerError.invalidConfiguration("word dropout must be ≥ 0, the decay in (0, 1] and the decay patience positive")
@@ -282,6 +288,17 @@ public struct TaggerTrainer {
                         sentences[i].wordIDs.removeLast()
                         sentences[i].characterIDs.removeLast()
                         sentences[i].tagIDs.removeLast()
+                    }
+                }
+                if options.cropProbability > 0 {
+                    for i in sentences.indices where sentences[i].count > 2 && augmentGenerator.nextFloat() < options.cropProbability {
+                        let n = sentences[i].count
+                        let length = 2 + SeededShuffle.uniform(below: Swift.min(8, n) - 1, using: &augmentGenerator)
+                        let start = SeededShuffle.uniform(below: n - length + 1, using: &augmentGenerator)
+                        let window = start..<(start + length)
+                        sentences[i] = EncodedSentence(forms: Array(sentences[i].forms[window]), wordIDs: Array(sentences[i].wordIDs[window]),
+                                                       characterIDs: Array(sentences[i].characterIDs[window]),
+                                                       tagIDs: Array(sentences[i].tagIDs[window]))
                     }
                 }
                 if options.wordDropout > 0 {
