@@ -7,6 +7,7 @@ import PackageDescription
 //   RecurrentCore     Tensor, shapes, ops, reverse-mode autodiff, random numbers
 //   RecurrentData     safetensors and other file formats
 //   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
+//   RecurrentApps     applications built from the layers: the part-of-speech tagger
 //   Recurrent         umbrella: re-exports the modules above
 //   recurrent         the command-line tool
 let package = Package(

@@ -1,0 +1,45 @@
+import Foundation
+
+/// What the `recurrent tag` and `recurrent tagger` commands do besides parsing arguments, kept here so it can
+/// be tested without running the executable.
+public enum TaggerCommandSupport {
+    /// The tagger named by `--model DIR` or `--lang LANG` (English when neither is given).
+    /// - Throws: `TaggerError.invalidConfiguration` when both are given; `.modelNotFound` / `.invalidModel`.
+    public static func loadTagger(modelPath: String?, language: String?) throws -> Tagger {
+        switch (modelPath, language) {
+        case (.some, .some):
+            throw TaggerError.invalidConfiguration("give --model or --lang, not both")
+        case (.some(let path), nil):
+            return try Tagger.load(from: URL(fileURLWithPath: path))
+        case (nil, let language):
+            return try ShippedTaggers.load(language: language ?? "en")
+        }
+    }
+
+    /// The sentences to tag: the arguments joined by spaces when there are any (so `我 吃 瓜` and
+    /// `"I saw her duck"` are each one sentence; a newline inside an argument starts another sentence), else
+    /// the lines of standard input. One sentence per non-blank line, words separated by spaces.
+    /// - Parameter readStandardInput: called only when there are no arguments.
+    /// - Throws: `TaggerError.emptyInput` when there is no word at all.
+    public static func sentences(arguments: [String], readStandardInput: () -> String?) throws -> [[String]] {
+        let text = arguments.isEmpty ? (readStandardInput() ?? "") : arguments.joined(separator: " ")
+        let sentences = taggerSentences(fromLines: text)
+        guard !sentences.isEmpty else { throw TaggerError.emptyInput }
+        return sentences
+    }
+
+    /// Tags sentences and renders them, one sentence per line (`slash`) or as CoNLL-U.
+    public static func tagText(_ sentences: [[String]], with tagger: Tagger, format: TaggedTextFormat) throws -> String {
+        let tags = try tagger.tag(sentences)
+        let rendered = zip(sentences, tags).map { format.render(words: $0, tags: $1, column: tagger.column) }
+        return format == .slash ? rendered.joined(separator: "\n") + "\n" : rendered.joined(separator: "\n")
+    }
+
+    /// `recurrent tag` in one call: load, read, tag, render.
+    public static func run(modelPath: String?, language: String?, arguments: [String], format: TaggedTextFormat,
+                           readStandardInput: () -> String?) throws -> String {
+        let sentences = try sentences(arguments: arguments, readStandardInput: readStandardInput)
+        let tagger = try loadTagger(modelPath: modelPath, language: language)
+        return try tagText(sentences, with: tagger, format: format)
+    }
+}

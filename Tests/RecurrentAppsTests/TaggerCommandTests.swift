@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import RecurrentApps
+import TestSupport
+
+@Suite struct TaggerCommandTests {
+    @Test func sentencesFromArgumentsAndStandardInput() throws {
+        #expect(try TaggerCommandSupport.sentences(arguments: ["我", "吃", "瓜"], readStandardInput: { nil }) == [["我", "吃", "瓜"]])
+        #expect(try TaggerCommandSupport.sentences(arguments: ["I saw her duck"], readStandardInput: { nil })
+                == [["I", "saw", "her", "duck"]])
+        var asked = false
+        let lines = try TaggerCommandSupport.sentences(arguments: [], readStandardInput: { asked = true; return "a b\n\n  c\td \r\n" })
+        #expect(asked && lines == [["a", "b"], ["c", "d"]])
+    }
+
+    @Test func emptyInputIsAnError() {
+        #expect(throws: TaggerError.emptyInput) { _ = try TaggerCommandSupport.sentences(arguments: [], readStandardInput: { nil }) }
+        #expect(throws: TaggerError.emptyInput) { _ = try TaggerCommandSupport.sentences(arguments: [" ", "\n"], readStandardInput: { nil }) }
+        #expect(throws: TaggerError.emptyInput) {
+            _ = try TaggerCommandSupport.run(modelPath: nil, language: nil, arguments: [], format: .slash, readStandardInput: { "\n\n" })
+        }
+    }
+
+    @Test func missingOrAmbiguousModelIsAnError() {
+        #expect(throws: TaggerError.modelNotFound(path: "/nonexistent/tagger", reason: "no such folder")) {
+            _ = try TaggerCommandSupport.run(modelPath: "/nonexistent/tagger", language: nil, arguments: ["a"], format: .slash,
+                                             readStandardInput: { nil })
+        }
+        #expect(throws: TaggerError.self) { _ = try TaggerCommandSupport.loadTagger(modelPath: "x", language: "en") }
+        #expect(throws: TaggerError.self) { _ = try TaggerCommandSupport.loadTagger(modelPath: nil, language: "fr") }
+        // RECURRENT_MODELS is searched first; the package's own Models/ folder is always searched.
+        let folders = ShippedTaggers.searchFolders(environment: ["RECURRENT_MODELS": "/opt/models"])
+        #expect(folders.first?.path == "/opt/models")
+        #expect(folders.contains { $0.path == SharedData.packageRoot.appendingPathComponent("Models").standardizedFileURL.path })
+    }
+
+    @Test func renderingFormats() {
+        #expect(TaggedTextFormat.slash.render(words: ["I", "saw"], tags: ["PRON", "VERB"]) == "I/PRON saw/VERB")
+        let conllu = TaggedTextFormat.conllu.render(words: ["I", "saw"], tags: ["PRON", "VERB"])
+        #expect(conllu == "# text = I saw\n1\tI\t_\tPRON\t_\t_\t_\t_\t_\t_\n2\tsaw\t_\tVERB\t_\t_\t_\t_\t_\t_\n")
+        let xpos = TaggedTextFormat.conllu.render(words: ["I"], tags: ["PRP"], column: .xpos)
+        #expect(xpos.contains("1\tI\t_\t_\tPRP\t"))
+    }
+}
+
+/// The models shipped in Models/.
+@Suite struct ShippedTaggerTests {
+    @Test func chineseModelTagsTheBriefsExample() throws {
+        let tagger = try ShippedTaggers.load(language: "zh")
+        #expect(try tagger.tag(["我", "吃", "瓜"]) == ["PRON", "VERB", "NOUN"])
+        // The three characters are the same in Simplified and Traditional script. 我 and 吃 are known words;
+        // 瓜 never occurs in GSD v1.4's training text (neither as a word nor as a character), so the shipped
+        // model tags it from its context, as the object of 吃.
+        for word in ["我", "吃"] { #expect(tagger.vocabularies.words.contains(word), "\(word)") }
+        #expect(!tagger.vocabularies.words.contains("瓜"))
+        let output = try TaggerCommandSupport.run(modelPath: nil, language: "zh", arguments: ["我", "吃", "瓜"], format: .slash,
+                                                  readStandardInput: { nil })
+        #expect(output == "我/PRON 吃/VERB 瓜/NOUN\n")
+    }
+
+    @Test func englishModelTagsADuck() throws {
+        let output = try TaggerCommandSupport.run(modelPath: nil, language: nil, arguments: ["I saw her duck"], format: .slash,
+                                                  readStandardInput: { nil })
+        #expect(output == "I/PRON saw/VERB her/PRON duck/NOUN\n")
+        let tagger = try ShippedTaggers.load(language: "en")
+        #expect(try tagger.tag(["The", "dogs", "bark", "."]) == ["DET", "NOUN", "VERB", "PUNCT"])
+    }
+
+    @Test func shippedModelsAreSmall() throws {
+        var total = 0
+        for language in ShippedTaggers.languages {
+            let folder = try ShippedTaggers.directory(language: language)
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                total += try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as! Int
+            }
+        }
+        #expect(total <= 15_000_000)
+    }
+}
