@@ -28,6 +28,10 @@ struct TaggerTrain: ParsableCommand {
     var patience: Int = 5
     @Option(name: .customLong("batch-size"), help: "Sentences per batch.")
     var batchSize: Int = 32
+    @Option(name: .customLong("batch-tokens"), help: "Batches of at most this many padded words instead of --batch-size sentences (0: off).")
+    var batchTokens: Int = 0
+    @Option(name: .customLong("bucket-width"), help: "Batch sentences whose lengths agree after dividing by this (0: random batches).")
+    var bucketWidth: Int = 2
     @Option(name: .customLong("learning-rate"), help: "Adam's step size.")
     var learningRate: Float = 2e-3
     @Option(name: .customLong("clip-norm"), help: "The largest gradient norm (0: no clipping).")
@@ -80,7 +84,7 @@ struct TaggerTrain: ParsableCommand {
         let options = TaggerTrainingOptions(column: TagColumn(rawValue: column)!, architecture: architecture,
                                             minimumWordCount: minWordCount, maximumWordCount: maxWords,
                                             minimumCharacterCount: minCharCount, epochs: epochs,
-                                            patience: patience, batchSize: batchSize, learningRate: learningRate,
+                                            patience: patience, batchSize: batchSize, batchTokens: batchTokens, bucketWidth: bucketWidth, learningRate: learningRate,
                                             clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
                                             learningRateDecay: learningRateDecay, decayPatience: decayPatience,
                                             finalPunctuationDropout: dropFinalPunctuation, cropProbability: crop)

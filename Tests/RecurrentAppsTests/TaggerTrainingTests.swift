@@ -26,7 +26,7 @@ import TestSupport
     /// The loss falls and the toy set is learnt; a run is reproducible from its seed.
     @Test func toyRunLearnsAndIsReproducible() throws {
         let options = TaggerTrainingOptions(architecture: tinyArchitecture, minimumWordCount: 1, epochs: 15, patience: 15,
-                                            batchSize: 2, learningRate: 2e-2, seed: 7)
+                                            batchSize: 2, batchTokens: 8, learningRate: 2e-2, seed: 7)
         let first = try TaggerTrainer(options: options, progressStyle: nil, log: { _ in }).train(train: toySentences, dev: toySentences)
         let second = try TaggerTrainer(options: options, progressStyle: nil, log: { _ in }).train(train: toySentences, dev: toySentences)
         #expect(first.bestDevAccuracy == 1)
@@ -78,6 +78,12 @@ import TestSupport
         }
         var options = TaggerTrainingOptions(architecture: tinyArchitecture)
         options.batchSize = 0
+        #expect(throws: TaggerError.self) { try options.validate() }
+        options.batchSize = 32
+        options.batchTokens = -1
+        #expect(throws: TaggerError.self) { try options.validate() }
+        options.batchTokens = 512
+        options.cropProbability = 1.5
         #expect(throws: TaggerError.self) { try options.validate() }
     }
 }

@@ -23,7 +23,11 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     public var patience: Int
     /// Sentences per batch.
     public var batchSize: Int
-    /// Sentences are grouped by `length / bucketWidth` before batching (1: equal lengths where possible).
+    /// When positive, batches hold at most this many padded words (sentences × longest) instead of `batchSize`
+    /// sentences, so every update sees about as many words whatever the sentences' lengths.
+    public var batchTokens: Int
+    /// Sentences are grouped by `length / bucketWidth` before batching (1: equal lengths where possible; 0: no
+    /// grouping, random batches as in the reference).
     public var bucketWidth: Int
     /// Adam's step size.
     public var learningRate: Float
@@ -50,7 +54,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     /// Makes options; the defaults are the reference's.
     public init(column: TagColumn = .upos, architecture: TaggerArchitecture = TaggerArchitecture(), minimumWordCount: Int = 2,
                 maximumWordCount: Int? = nil, minimumCharacterCount: Int = 1, epochs: Int = 30, patience: Int = 5,
-                batchSize: Int = 32, bucketWidth: Int = 2,
+                batchSize: Int = 32, batchTokens: Int = 0, bucketWidth: Int = 2,
                 learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1, wordDropout: Float = 0,
                 learningRateDecay: Float = 1, decayPatience: Int = 2, finalPunctuationDropout: Float = 0,
                 cropProbability: Float = 0) {
@@ -62,6 +66,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         self.epochs = epochs
         self.patience = patience
         self.batchSize = batchSize
+        self.batchTokens = batchTokens
         self.bucketWidth = bucketWidth
         self.learningRate = learningRate
         self.clipNorm = clipNorm
@@ -74,7 +79,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case column, architecture, minimumWordCount, maximumWordCount, minimumCharacterCount, epochs, patience, batchSize, bucketWidth, learningRate,
+        case column, architecture, minimumWordCount, maximumWordCount, minimumCharacterCount, epochs, patience, batchSize, batchTokens, bucketWidth, learningRate,
              clipNorm, seed, wordDropout, learningRateDecay, decayPatience, finalPunctuationDropout, cropProbability
     }
 
@@ -89,6 +94,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         epochs = try c.decode(Int.self, forKey: .epochs)
         patience = try c.decode(Int.self, forKey: .patience)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
+        batchTokens = try c.decodeIfPresent(Int.self, forKey: .batchTokens) ?? 0
         bucketWidth = try c.decode(Int.self, forKey: .bucketWidth)
         learningRate = try c.decode(Float.self, forKey: .learningRate)
         clipNorm = try c.decode(Float.self, forKey: .clipNorm)
@@ -104,8 +110,8 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     /// - Throws: `TaggerError.invalidConfiguration`.
     public func validate() throws {
         try architecture.validate()
-        guard epochs > 0, patience > 0, batchSize > 0, bucketWidth > 0 else {
-            throw TaggerError.invalidConfiguration("epochs, patience, batch size and bucket width must be positive")
+        guard epochs > 0, patience > 0, batchSize > 0, batchTokens >= 0, bucketWidth >= 0 else {
+            throw TaggerError.invalidConfiguration("epochs, patience and batch size must be positive, the bucket width ≥ 0")
         }
         guard minimumWordCount >= 1, minimumCharacterCount >= 1, maximumWordCount.map({ $0 > 2 }) ?? true else {
             throw TaggerError.invalidConfiguration("the word count cut-off must be ≥ 1 and the word limit > 2")
@@ -218,8 +224,9 @@ public struct TaggerTrainer {
         let encodedTrain = encoder.encode(train)
         let encodedDev = encoder.encode(dev)
         let wordTotal = encodedTrain.reduce(0) { $0 + $1.count }
-        let batcher = try BucketBatcher(lengths: encodedTrain.map(\.count), size: .sentences(options.batchSize),
-                                        bucketWidth: options.bucketWidth, shuffle: true, seed: options.seed)
+        let batcher = try BucketBatcher(lengths: encodedTrain.map(\.count), size: options.batchTokens > 0 ? .tokens(options.batchTokens) : .sentences(options.batchSize),
+                                        bucketWidth: options.bucketWidth > 0 ? options.bucketWidth : nil, shuffle: true,
+                                        seed: options.seed)
         let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
         let stopper = EarlyStopping(mode: .max, patience: options.patience)
         var wordDropoutGenerator = Xoshiro256StarStar(seed: options.seed &+ 51)
