@@ -101,6 +101,7 @@ struct G2PTrain: ParsableCommand {
 
     @Option(help: "Embedding width.") var embedding = 64
     @Option(help: "Encoder hidden units per direction.") var encoderHidden = 192
+    @Option(help: "Encoder layers (bidirectional LSTMs).") var encoderLayers = 1
     @Option(help: "Decoder hidden units.") var decoderHidden = 256
     @Option(help: "Dropout.") var dropout: Float = 0.25
     @Option(help: "Words per batch.") var batchSize = 64
@@ -121,6 +122,7 @@ struct G2PTrain: ParsableCommand {
             var options = G2PTrainingOptions()
             options.embeddingSize = embedding
             options.encoderHiddenSize = encoderHidden
+            options.encoderLayers = encoderLayers
             options.decoderHiddenSize = decoderHidden
             options.dropout = dropout
             options.batchSize = batchSize

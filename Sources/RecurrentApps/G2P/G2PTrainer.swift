@@ -9,6 +9,8 @@ public struct G2PTrainingOptions: Sendable {
     public var embeddingSize = 64
     /// Encoder hidden units per direction (bidirectional LSTM).
     public var encoderHiddenSize = 192
+    /// Encoder layers (each a bidirectional LSTM; dropout between them).
+    public var encoderLayers = 1
     /// Decoder hidden units (LSTM with Luong attention and input feeding).
     public var decoderHiddenSize = 256
     /// The attention score.
@@ -81,7 +83,7 @@ public enum G2PTrainer {
             c.targetEmbeddingSize = options.embeddingSize
             c.encoderCell = .lstm
             c.encoderHiddenSize = options.encoderHiddenSize
-            c.encoderLayers = 1
+            c.encoderLayers = options.encoderLayers
             c.bidirectional = true
             c.decoderCell = .lstm
             c.decoderHiddenSize = options.decoderHiddenSize
