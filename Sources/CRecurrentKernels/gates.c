@@ -40,7 +40,6 @@ RK_INLINE void sigmoid_body(long n, const float *x, float *out) {
 
 RK_INLINE void lstm_forward_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
                                  float *restrict c, float *restrict h, long gs, float *restrict gates) {
-    // The compiler unswitches the loop on `gates`, so inference pays nothing for the stores.
     for (long j = 0; j < n; j++) {
         float i = rk_fast_sigmoid(a[j] + r[j]);
         float f = rk_fast_sigmoid(a[as + j] + r[rs + j]);
@@ -51,6 +50,14 @@ RK_INLINE void lstm_forward_body(long n, long as, const float *restrict a, long 
         h[j] = o * rk_fast_tanh(cn);
         if (gates) { gates[j] = i; gates[gs + j] = f; gates[2 * gs + j] = g; gates[3 * gs + j] = o; }
     }
+}
+
+// Explicit unswitching on the optional outputs, so the inference instances store nothing extra (left to
+// the compiler, the AVX2 loop kept the branch as masked stores, which are slow on AMD cores).
+RK_INLINE void lstm_forward_split_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
+                                  float *restrict c, float *restrict h, long gs, float *restrict gates) {
+    if (gates) lstm_forward_body(n, as, a, rs, r, c, h, gs, gates);
+    else lstm_forward_body(n, as, a, rs, r, c, h, gs, (float *)0);
 }
 
 RK_INLINE void gru_forward_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
@@ -65,6 +72,14 @@ RK_INLINE void gru_forward_body(long n, long as, const float *restrict a, long r
         if (gates) { gates[j] = reset; gates[gs + j] = update; gates[2 * gs + j] = nn; }
         if (hnOut) hnOut[j] = hn;
     }
+}
+
+RK_INLINE void gru_forward_split_body(long n, long as, const float *restrict a, long rs, const float *restrict r,
+                                 const float *restrict bhn, const float *hprev, float *h,
+                                 long gs, float *restrict gates, float *restrict hnOut) {
+    if (gates && hnOut) gru_forward_body(n, as, a, rs, r, bhn, hprev, h, gs, gates, hnOut);
+    else if (!gates && !hnOut) gru_forward_body(n, as, a, rs, r, bhn, hprev, h, gs, (float *)0, (float *)0);
+    else gru_forward_body(n, as, a, rs, r, bhn, hprev, h, gs, gates, hnOut);
 }
 
 RK_INLINE void rnn_forward_body(long H, const float *a, const float *r, int relu, float *h) {
@@ -200,9 +215,9 @@ RK_DISPATCH(panel_rows, (long m, long kc, const float *a, long lda, const float 
                          float alpha, float beta), (m, kc, a, lda, panel, cols, c, ldc, alpha, beta))
 #endif
 RK_DISPATCH(sigmoid, (long n, const float *x, float *out), (n, x, out))
-RK_DISPATCH(lstm_forward, (long n, long as, const float *a, long rs, const float *r, float *c, float *h, long gs, float *gates),
+RK_DISPATCH(lstm_forward_split, (long n, long as, const float *a, long rs, const float *r, float *c, float *h, long gs, float *gates),
             (n, as, a, rs, r, c, h, gs, gates))
-RK_DISPATCH(gru_forward, (long n, long as, const float *a, long rs, const float *r, const float *bhn, const float *hprev,
+RK_DISPATCH(gru_forward_split, (long n, long as, const float *a, long rs, const float *r, const float *bhn, const float *hprev,
                           float *h, long gs, float *gates, float *hn),
             (n, as, a, rs, r, bhn, hprev, h, gs, gates, hn))
 RK_DISPATCH(rnn_forward, (long H, const float *a, const float *r, int relu, float *h), (H, a, r, relu, h))
@@ -219,18 +234,18 @@ void rk_panel_rows(long m, long kc, const float *a, long lda, const float *panel
 }
 void rk_sigmoid(long n, const float *x, float *out) { RK_CALL(sigmoid, (n, x, out)); }
 void rk_lstm_forward_row(long H, const float *a, const float *r, float *c, float *h, float *gates) {
-    RK_CALL(lstm_forward, (H, H, a, H, r, c, h, H, gates));
+    RK_CALL(lstm_forward_split, (H, H, a, H, r, c, h, H, gates));
 }
 void rk_lstm_forward_columns(long n, long as, const float *a, long rs, const float *r, float *c, float *h,
                              long gs, float *gates) {
-    RK_CALL(lstm_forward, (n, as, a, rs, r, c, h, gs, gates));
+    RK_CALL(lstm_forward_split, (n, as, a, rs, r, c, h, gs, gates));
 }
 void rk_gru_forward_row(long H, const float *a, const float *r, const float *bhn, float *h, float *gates, float *hn) {
-    RK_CALL(gru_forward, (H, H, a, H, r, bhn, h, h, H, gates, hn));
+    RK_CALL(gru_forward_split, (H, H, a, H, r, bhn, h, h, H, gates, hn));
 }
 void rk_gru_forward_columns(long n, long as, const float *a, long rs, const float *r, const float *bhn,
                             const float *hprev, float *h, long gs, float *gates, float *hn) {
-    RK_CALL(gru_forward, (n, as, a, rs, r, bhn, hprev, h, gs, gates, hn));
+    RK_CALL(gru_forward_split, (n, as, a, rs, r, bhn, hprev, h, gs, gates, hn));
 }
 void rk_rnn_forward_row(long H, const float *a, const float *r, int relu, float *h) {
     RK_CALL(rnn_forward, (H, a, r, relu, h));

@@ -51,8 +51,10 @@ public final class PackedMatrix {
     ///   - m: rows of A and C.
     ///   - c: `[m×columns]` with leading dimension `ldc`; only `columnRange` is touched (read when β ≠ 0).
     ///   - columnRange: the columns to compute; must start on a multiple of `columnAlignment` (default: all).
+    ///   - workspace: scratch space reused across calls on this thread (a temporary one when nil).
     public func multiply(a: UnsafePointer<Float>, lda: Int, m: Int, alpha: Float = 1, beta: Float = 0,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, columnRange: Range<Int>? = nil) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, columnRange: Range<Int>? = nil,
+                         workspace: GEMMWorkspace? = nil) {
         let range = columnRange ?? 0..<columns
         precondition(range.lowerBound % kernel.nr == 0 && range.upperBound <= columns,
                      "PackedMatrix.multiply: column range \(range) not aligned to \(kernel.nr) or beyond \(columns)")
@@ -82,8 +84,10 @@ public final class PackedMatrix {
             return
         }
         let rowsPadded = FallbackGEMM.roundUp(m, mr)
-        let buffer = FallbackGEMM.allocateFloats(rowsPadded * blockDepth * copies + mr * nr)
-        defer { buffer.deallocate() }
+        let floats = rowsPadded * blockDepth * copies + mr * nr
+        let temporary = workspace == nil ? FallbackGEMM.allocateFloats(floats) : nil
+        defer { temporary?.deallocate() }
+        let buffer = temporary ?? workspace!.floats(floats)
         let aBuffer = buffer, edge = buffer + rowsPadded * blockDepth * copies
         var p0 = 0
         while p0 < depth {

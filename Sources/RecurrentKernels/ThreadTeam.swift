@@ -143,6 +143,24 @@ public final class TeamBarrier: @unchecked Sendable {
         }
     }
 
+    /// Like `wait()`, but while the other ranks are still working, calls `work` (a small piece of work that
+    /// does not depend on them) until they have all arrived or `work` returns false (nothing left to do).
+    public func wait(whileWaiting work: () -> Bool) {
+        guard count > 1 else { return }
+        let current = rk_atomic_load(phase)
+        if rk_atomic_fetch_add(arrived, 1) == count - 1 {
+            rk_atomic_store(arrived, 0)
+            rk_atomic_store(phase, current &+ 1)
+            return
+        }
+        while rk_atomic_load(phase) == current {
+            if !work() {
+                TeamBarrier.spin { rk_atomic_load(self.phase) != current }
+                return
+            }
+        }
+    }
+
     /// Spins until `done()`: a tight loop first, then `sched_yield` so a waiting thread gives way to others;
     /// gives up after `limit` nanoseconds when one is set.
     static func spin(limit: UInt64? = nil, until done: () -> Bool) {

@@ -30,22 +30,22 @@ struct RecurrenceWeights {
     let projection: UnsafePointer<Float>?
 }
 
-/// What one direction's forward pass keeps for its backward pass (all in time order).
+/// What one direction's forward pass keeps for its backward pass, one row per valid step in the packed
+/// layout of `BatchLayout` (`N` rows: the sum of the lengths).
 final class RecurrenceTape {
-    /// `[T, B, G·H]`: activated gates (LSTM i f g o; GRU r z n; RNN the new hidden state).
+    /// `[N, G·H]`: activated gates (LSTM i f g o; GRU r z n; RNN the new hidden state).
     let gates: FloatBuffer
-    /// `[T, B, P]`: the hidden state before the step at each time.
+    /// `[N, P]`: the hidden state before the step at each time.
     let previousHidden: FloatBuffer
-    /// `[T, B, H]`: LSTM cell state before and after each step.
+    /// `[N, H]`: LSTM cell state before and after each step.
     let previousCell: FloatBuffer?
     let cell: FloatBuffer?
-    /// `[T, B, H]`: LSTM `o ⊙ tanh(c)` before projection (projected LSTMs only).
+    /// `[N, H]`: LSTM `o ⊙ tanh(c)` before projection (projected LSTMs only).
     let unprojected: FloatBuffer?
-    /// `[T, B, H]`: GRU `W_hn h + b_hn`.
+    /// `[N, H]`: GRU `W_hn h + b_hn`.
     let hiddenCandidate: FloatBuffer?
 
-    init(_ s: RecurrenceShape) {
-        let tb = s.steps * s.batch
+    init(_ s: RecurrenceShape, rows tb: Int) {
         gates = FloatBuffer(count: tb * s.gateWidth)
         previousHidden = FloatBuffer(count: tb * s.output)
         previousCell = s.kind.hasCell ? FloatBuffer(count: tb * s.hidden) : nil
@@ -62,30 +62,42 @@ final class RecurrenceTape {
 /// Backward: per step, one fused loop computes the gate gradients and one GEMM carries the gradient to
 /// the previous hidden state; the weight gradients are then single GEMMs over all steps.
 ///
-/// Variable lengths follow PyTorch's packed sequences: a batch entry `b` takes part in the step at time
-/// `t` only when `t < lengths[b]`; otherwise its output is zero and its state is carried unchanged, so the
-/// final state is its own last valid step, and the reverse direction starts at its own last element.
+/// Variable lengths follow PyTorch's packed sequences, and so does the layout (`BatchLayout`): inputs,
+/// outputs and everything kept for backward hold one row per valid step, with the batch entries in order
+/// of decreasing length, so the entries running at time `t` are the first `activeRows[t]` and every
+/// product covers only them. The state `[B, …]` is in that sorted order too; an entry's state stops
+/// changing after its last step (its final state), and the reverse direction starts at its own last element.
 enum FusedRecurrence {
     /// Batch rows below which a layer runs on one thread (its GEMMs may still use BLAS's threads).
     static let rowsPerThread = 4
+    /// Inference: the size of one piece of input projection a rank does at a time (floating-point operations),
+    /// and how many projected floats it may keep ahead (its ring of rows). Variables only so tests can make
+    /// them small enough to exercise every path.
+    nonisolated(unsafe) static var pieceFlops = 1 << 25
+    nonisolated(unsafe) static var inputWindowFloats = 1 << 17
 
-    /// Splits the batch rows into contiguous slices, one per thread, and runs `body` on each.
+    /// Splits the (sorted) batch entries into contiguous slices with about equal work, one per thread, and
+    /// runs `body` on each.
     ///
     /// Batch rows are independent through the whole recurrence, so each thread runs every time step of
     /// its own rows with no synchronization between steps; products inside a slice stay on its thread.
-    static func forEachRowSlice(batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let slices = Swift.min(Parallel.threadCount, batch / rowsPerThread)
-        guard slices > 1 && work >= 1 << 16 else {
-            body(0..<batch)
+    static func forEachRowSlice(_ layout: BatchLayout, work: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(Parallel.threadCount, layout.batch / rowsPerThread)
+        guard parts > 1 && work >= 1 << 16 else {
+            body(0..<layout.batch)
             return
         }
-        Parallel.forChunks(count: batch, grain: (batch + slices - 1) / slices, body)
+        let slices = layout.balancedSlices(parts)
+        Parallel.forChunks(count: slices.count, grain: 1) { range in
+            for i in range { body(slices[i]) }
+        }
     }
 
-    /// The input projection of every step at once, `[T·B, G·H]`, with the biases that can be folded in:
-    /// `b_ih + b_hh` (GRU: `b_ih`, plus `b_hh` for r and z only; `b_hn` is multiplied by the reset gate).
-    static func projectInputs(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights) -> FloatBuffer {
-        let (rows, I, H, GH) = (s.steps * s.batch, s.input, s.hidden, s.gateWidth)
+    /// The input projection of every valid step at once, `[rows, G·H]` from `x` `[rows, I]`, with the biases
+    /// that can be folded in: `b_ih + b_hh` (GRU: `b_ih`, plus `b_hh` for r and z only; `b_hn` is multiplied
+    /// by the reset gate).
+    static func projectInputs(_ s: RecurrenceShape, rows: Int, x: UnsafePointer<Float>, weights w: RecurrenceWeights) -> FloatBuffer {
+        let (I, H, GH) = (s.input, s.hidden, s.gateWidth)
         let projected = FloatBuffer(count: rows * GH, zeroed: I == 0)
         let xw = projected.pointer
         if rows > 0 && I > 0 {
@@ -116,7 +128,8 @@ enum FusedRecurrence {
         private let weights: PackedMatrix?
         private var bias: [Float]
         private let x: UnsafePointer<Float>
-        private let rowsPerStep: Int, input: Int
+        private let input: Int
+        private let workspace = GEMMWorkspace()
 
         init(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights, units: Range<Int>) {
             let (I, H, G) = (s.input, s.hidden, s.kind.gateCount)
@@ -132,32 +145,29 @@ enum FusedRecurrence {
             }
             weights = I > 0 ? PackedMatrix(transposed: true, b: rows.pointer, ldb: I, depth: I, columns: width) : nil
             self.x = x
-            rowsPerStep = s.batch
             input = I
         }
 
-        /// Projects the steps `steps` (in time order) into `out` `[steps.count · B, width]`.
-        func project(steps: Range<Int>, into out: UnsafeMutablePointer<Float>) {
-            let rows = steps.count * rowsPerStep
+        /// Projects the packed rows `rows` of `x` into `out` `[rows.count, width]`.
+        func project(rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
             bias.withUnsafeBufferPointer { bias in
                 guard let values = bias.baseAddress else { return }
-                for row in 0..<rows { (out + row * width).update(from: values, count: width) }
+                for row in 0..<rows.count { (out + row * width).update(from: values, count: width) }
             }
-            weights?.multiply(a: x + steps.lowerBound * rowsPerStep * input, lda: input, m: rows, beta: 1,
-                              c: out, ldc: width)
+            weights?.multiply(a: x + rows.lowerBound * input, lda: input, m: rows.count, beta: 1, c: out, ldc: width,
+                              workspace: workspace)
         }
     }
 
     /// Runs the forward pass.
     ///
     /// - Parameters:
-    ///   - x: `[T, B, I]` inputs.
-    ///   - lengths: `[B]` valid lengths (each in `1...T`), or nil when every sequence has length T.
-    ///   - h0: `[B, P]`; `c0`: `[B, H]` for LSTMs.
-    ///   - output: `[T, B, outputStride]`; this direction writes `P` columns from `output` onward in each row.
-    ///   - hN: `[B, P]` final hidden state; `cN`: `[B, H]` final cell (LSTM).
+    ///   - x: `[N, I]` inputs in the packed layout of `layout` (`[T·B, I]` for the identity layout).
+    ///   - h0: `[B, P]`; `c0`: `[B, H]` for LSTMs; both in the layout's sorted order.
+    ///   - output: `[N, outputStride]`; this direction writes `P` columns from `output` onward in each row.
+    ///   - hN: `[B, P]` final hidden state; `cN`: `[B, H]` final cell (LSTM); sorted order.
     ///   - tape: filled for backward when given.
-    static func forward(_ s: RecurrenceShape, x: UnsafePointer<Float>, lengths: [Int]?,
+    static func forward(_ s: RecurrenceShape, layout: BatchLayout, x: UnsafePointer<Float>,
                         h0: UnsafePointer<Float>, c0: UnsafePointer<Float>?, weights w: RecurrenceWeights,
                         output: UnsafeMutablePointer<Float>, outputStride: Int,
                         hN: UnsafeMutablePointer<Float>, cN: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?,
@@ -165,23 +175,23 @@ enum FusedRecurrence {
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
         if tape == nil && !s.projected && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
-            forwardColumns(s, x: x, lengths: lengths, weights: w, output: output,
+            forwardColumns(s, layout: layout, x: x, weights: w, output: output,
                            outputStride: outputStride, h: hN, c: cN, cache: cache)
             return
         }
-        let projected = projectInputs(s, x: x, weights: w)
+        let projected = projectInputs(s, rows: layout.rows, x: x, weights: w)
         let packed = PackedWeights(forward: s, weights: w)
-        forEachRowSlice(batch: s.batch, work: s.steps * s.batch * s.gateWidth * s.output) { rows in
-            forwardRows(rows, s, xw: projected.pointer, lengths: lengths, weights: w, packed: packed, output: output,
+        forEachRowSlice(layout, work: layout.rows * s.gateWidth * s.output) { rows in
+            forwardRows(rows, s, layout: layout, xw: projected.pointer, weights: w, packed: packed, output: output,
                         outputStride: outputStride, h: hN, c: cN, tape: tape)
         }
     }
 
-    /// The recurrence over all steps for the batch rows `rows`; `h` and `c` hold the state in and out.
-    private static func forwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, xw: UnsafePointer<Float>, lengths: [Int]?,
+    /// The recurrence over all steps for the (sorted) batch entries `rows`; `h` and `c` hold the state in and out.
+    private static func forwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, layout: BatchLayout, xw: UnsafePointer<Float>,
                                     weights w: RecurrenceWeights, packed: PackedWeights, output: UnsafeMutablePointer<Float>, outputStride: Int,
                                     h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?, tape: RecurrenceTape?) {
-        let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+        let (T, H, P, GH) = (s.steps, s.hidden, s.output, s.gateWidth)
         let kind = s.kind, first = rows.lowerBound, count = rows.count
         let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H } : nil
         // Per-slice workspaces, reused by every step.
@@ -191,29 +201,30 @@ enum FusedRecurrence {
 
         for step in 0..<T {
             let t = s.reverse ? T - 1 - step : step
+            // The entries of this slice still running at time t: first ..< end.
+            let end = Swift.min(rows.upperBound, layout.activeRows[t]), m = end - first
+            guard m > 0 else { continue }
+            let base = layout.rowOffsets[t]
             if let tape {
-                (tape.previousHidden.pointer + (t * B + first) * P).update(from: h + first * P, count: count * P)
-                if let c { (tape.previousCell!.pointer + (t * B + first) * H).update(from: c + first * H, count: count * H) }
+                (tape.previousHidden.pointer + (base + first) * P).update(from: h + first * P, count: m * P)
+                if let c { (tape.previousCell!.pointer + (base + first) * H).update(from: c + first * H, count: m * H) }
             }
-            packed.hidden.multiply(a: h + first * P, lda: P, m: count, c: hiddenProjection.pointer, ldc: GH)
-            for b in rows {
-                let out = output + (t * B + b) * outputStride
-                guard lengths.map({ t < $0[b] }) ?? true else {
-                    out.update(repeating: 0, count: P)
-                    continue
-                }
-                let a = xw + (t * B + b) * GH, r = hiddenProjection.pointer + (b - first) * GH
-                let gatesOut = tape.map { $0.gates.pointer + (t * B + b) * GH }
+            packed.hidden.multiply(a: h + first * P, lda: P, m: m, c: hiddenProjection.pointer, ldc: GH)
+            for b in first..<end {
+                let row = base + b
+                let out = output + row * outputStride
+                let a = xw + row * GH, r = hiddenProjection.pointer + (b - first) * GH
+                let gatesOut = tape.map { $0.gates.pointer + row * GH }
                 switch kind {
                 case .lstm:
                     let cell = c! + b * H
                     let target = unprojected.map { $0.pointer + (b - first) * H } ?? (h + b * P)
                     rk_lstm_forward_row(H, a, r, cell, target, gatesOut)
-                    if let tape { (tape.cell!.pointer + (t * B + b) * H).update(from: cell, count: H) }
+                    if let tape { (tape.cell!.pointer + row * H).update(from: cell, count: H) }
                     if unprojected == nil { out.update(from: target, count: H) }
                 case .gru:
                     let hb = h + b * H
-                    let candidate = tape.map { $0.hiddenCandidate!.pointer + (t * B + b) * H }
+                    let candidate = tape.map { $0.hiddenCandidate!.pointer + row * H }
                     rk_gru_forward_row(H, a, r, hiddenNBias, hb, gatesOut, candidate)
                     out.update(from: hb, count: H)
                 case .rnnTanh, .rnnReLU:
@@ -224,14 +235,14 @@ enum FusedRecurrence {
                 }
             }
             if let unprojected, let projectedHidden, let projection = packed.projection {
-                // h = (o ⊙ tanh c) · W_hrᵀ for the active rows.
-                projection.multiply(a: unprojected.pointer, lda: H, m: count, c: projectedHidden.pointer, ldc: P)
-                for b in rows where lengths.map({ t < $0[b] }) ?? true {
+                // h = (o ⊙ tanh c) · W_hrᵀ for the running entries.
+                projection.multiply(a: unprojected.pointer, lda: H, m: m, c: projectedHidden.pointer, ldc: P)
+                for b in first..<end {
                     let source = projectedHidden.pointer + (b - first) * P
                     (h + b * P).update(from: source, count: P)
-                    (output + (t * B + b) * outputStride).update(from: source, count: P)
+                    (output + (base + b) * outputStride).update(from: source, count: P)
                     if let tape {
-                        (tape.unprojected!.pointer + (t * B + b) * H).update(from: unprojected.pointer + (b - first) * H, count: H)
+                        (tape.unprojected!.pointer + (base + b) * H).update(from: unprojected.pointer + (b - first) * H, count: H)
                     }
                 }
             }
@@ -243,67 +254,111 @@ enum FusedRecurrence {
     /// units `J_k` of every gate; it keeps its rows of `W_hh` packed together, computes its part of the
     /// hidden projection and of the gates, then meets the other ranks at a barrier before the next step
     /// (the next step needs all of h). h alternates between two buffers.
-    private static func forwardColumns(_ s: RecurrenceShape, x: UnsafePointer<Float>, lengths: [Int]?,
+    ///
+    /// The input projection does not depend on h, so a rank projects the inputs of the coming steps while
+    /// it waits at the barrier for the others (a few rows at a time, as far ahead as its ring of
+    /// projected rows allows): time that would be spent spinning does half of the layer's arithmetic.
+    private static func forwardColumns(_ s: RecurrenceShape, layout: BatchLayout, x: UnsafePointer<Float>,
                                        weights w: RecurrenceWeights, output: UnsafeMutablePointer<Float>,
                                        outputStride: Int, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?,
                                        cache: (store: PackedWeightCache, versions: [Int])?) {
         let (T, B, H, P, G) = (s.steps, s.batch, s.hidden, s.output, s.kind.gateCount)
         let kind = s.kind
         let scratch = FloatBuffer(copying: h, count: B * P)
-        do {
-            ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
-                let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
-                // This rank's share of the input projection, a chunk of steps at a time: only this rank reads it.
-                let inputs = InputColumns(s, x: x, weights: w, units: j0..<j1)
-                let chunk = Swift.max(1, Swift.min(T, (1 << 16) / Swift.max(1, B * G * n)))
-                let projected = FloatBuffer(count: chunk * B * G * n, zeroed: false)
-                var chunkStart = -1
-                // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
-                func pack() -> PackedMatrix {
-                    let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
-                    for g in 0..<G {
-                        (rowsOfWeights.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
-                    }
-                    return PackedMatrix(transposed: true, b: rowsOfWeights.pointer, ldb: P, depth: P, columns: G * n)
+        ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
+            let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
+            // This rank's share of the input projection (only this rank reads it), in a ring of `ringRows`
+            // packed rows: packed row r lives in ring row r mod ringRows.
+            let inputs = InputColumns(s, x: x, weights: w, units: j0..<j1)
+            let width = G * n
+            // Rows per piece of projection work: about `pieceFlops`, whole micro-kernel tiles.
+            let piece = Swift.max(6, pieceFlops / Swift.max(1, 2 * s.input * width) / 6 * 6)
+            let ringRows = Swift.min(layout.rows, Swift.max(B, piece, inputWindowFloats / Swift.max(1, width)))
+            let ring = FloatBuffer(count: ringRows * width, zeroed: false)
+            // Progress in processing order: steps fully projected, rows of the next one already done, and
+            // rows projected / consumed in all.
+            var projectedSteps = 0, projectedRows = 0, rowsProjected = 0, rowsConsumed = 0
+            func time(_ step: Int) -> Int { s.reverse ? T - 1 - step : step }
+            func project(rows: Range<Int>) {
+                var first = rows.lowerBound
+                while first < rows.upperBound {  // split where the ring wraps
+                    let slot = first % ringRows, count = Swift.min(rows.upperBound - first, ringRows - slot)
+                    inputs.project(rows: first..<(first + count), into: ring.pointer + slot * width)
+                    first += count
                 }
-                let packed = cache.map { $0.store.packed(rank: rank, ranks: ranks, versions: $0.versions, build: pack) } ?? pack()
-                let projection = FloatBuffer(count: B * G * n, zeroed: false)
-                let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H + j0 } : nil
-                var previous = UnsafeMutablePointer(h), next = scratch.pointer
-                for step in 0..<T {
-                    let t = s.reverse ? T - 1 - step : step
-                    if step % chunk == 0 {
-                        let count = Swift.min(chunk, T - step)
-                        chunkStart = s.reverse ? t - count + 1 : t
-                        inputs.project(steps: chunkStart..<(chunkStart + count), into: projected.pointer)
+            }
+            /// Projects the next piece of rows if the ring has room for it (always when `needed`).
+            func projectPiece(needed: Bool) -> Bool {
+                guard projectedSteps < T else { return false }
+                let t = time(projectedSteps), rows = layout.activeRows[t]
+                if projectedRows == 0 && rows <= piece {
+                    // Whole steps, as many as fit in a piece.
+                    var steps = 1, total = rows
+                    while projectedSteps + steps < T && total + layout.activeRows[time(projectedSteps + steps)] <= piece {
+                        total += layout.activeRows[time(projectedSteps + steps)]
+                        steps += 1
                     }
-                    packed.multiply(a: previous, lda: P, m: B, c: projection.pointer, ldc: G * n)
-                    for b in 0..<B {
-                        let out = output + (t * B + b) * outputStride + j0
-                        let source = previous + b * P + j0, target = next + b * P + j0
-                        guard lengths.map({ t < $0[b] }) ?? true else {
-                            target.update(from: source, count: n)
-                            out.update(repeating: 0, count: n)
-                            continue
-                        }
-                        let a = projected.pointer + ((t - chunkStart) * B + b) * G * n, r = projection.pointer + b * G * n
-                        switch kind {
-                        case .lstm:
-                            rk_lstm_forward_columns(n, n, a, n, r, c! + b * H + j0, target, H, nil)
-                        case .gru:
-                            rk_gru_forward_columns(n, n, a, n, r, hiddenNBias, source, target, H, nil, nil)
-                        case .rnnTanh, .rnnReLU:
-                            rk_rnn_forward_row(n, a, r, kind == .rnnReLU ? 1 : 0, target)
-                        }
-                        out.update(from: target, count: n)
+                    guard needed || rowsProjected + total - rowsConsumed <= ringRows else { return false }
+                    let last = time(projectedSteps + steps - 1)
+                    project(rows: s.reverse ? layout.rowOffsets[last]..<layout.rowOffsets[t + 1]
+                                            : layout.rowOffsets[t]..<layout.rowOffsets[last + 1])
+                    projectedSteps += steps
+                    rowsProjected += total
+                } else {
+                    // The ring must hold the whole step from the start of this piece's block on: in the reverse
+                    // direction the rows still to come of this block lie between it and the steps after it.
+                    let count = Swift.min(piece, rows - projectedRows)
+                    guard needed || rowsProjected - projectedRows + rows - rowsConsumed <= ringRows else { return false }
+                    let first = layout.rowOffsets[t] + projectedRows
+                    project(rows: first..<(first + count))
+                    projectedRows += count
+                    rowsProjected += count
+                    if projectedRows == rows { projectedSteps += 1; projectedRows = 0 }
+                }
+                return true
+            }
+            // This rank's rows of W_hh: gate g's units j0..<j1, packed as [G·n, P].
+            func pack() -> PackedMatrix {
+                let rowsOfWeights = FloatBuffer(count: G * n * P, zeroed: false)
+                for g in 0..<G {
+                    (rowsOfWeights.pointer + g * n * P).update(from: w.hiddenWeight + (g * H + j0) * P, count: n * P)
+                }
+                return PackedMatrix(transposed: true, b: rowsOfWeights.pointer, ldb: P, depth: P, columns: G * n)
+            }
+            let packed = cache.map { $0.store.packed(rank: rank, ranks: ranks, versions: $0.versions, build: pack) } ?? pack()
+            let workspace = GEMMWorkspace()
+            let projection = FloatBuffer(count: B * width, zeroed: false)
+            let hiddenNBias: UnsafePointer<Float>? = kind == .gru ? w.hiddenBias.map { $0 + 2 * H + j0 } : nil
+            var previous = UnsafeMutablePointer(h), next = scratch.pointer
+            for step in 0..<T {
+                let t = time(step)
+                while projectedSteps <= step { _ = projectPiece(needed: true) }
+                let active = layout.activeRows[t], base = layout.rowOffsets[t]
+                packed.multiply(a: previous, lda: P, m: active, c: projection.pointer, ldc: width, workspace: workspace)
+                for b in 0..<active {
+                    let out = output + (base + b) * outputStride + j0
+                    let source = previous + b * P + j0, target = next + b * P + j0
+                    let a = ring.pointer + ((base + b) % ringRows) * width, r = projection.pointer + b * width
+                    switch kind {
+                    case .lstm:
+                        rk_lstm_forward_columns(n, n, a, n, r, c! + b * H + j0, target, H, nil)
+                    case .gru:
+                        rk_gru_forward_columns(n, n, a, n, r, hiddenNBias, source, target, H, nil, nil)
+                    case .rnnTanh, .rnnReLU:
+                        rk_rnn_forward_row(n, a, r, kind == .rnnReLU ? 1 : 0, target)
                     }
-                    barrier.wait()
-                    swap(&previous, &next)
+                    out.update(from: target, count: n)
                 }
-                // The final state is in `previous`; make sure it ends in h.
-                if previous != h {
-                    for b in 0..<B { (h + b * P + j0).update(from: previous + b * P + j0, count: n) }
-                }
+                // Finished entries carry their state into the other buffer.
+                for b in active..<B { (next + b * P + j0).update(from: previous + b * P + j0, count: n) }
+                // This step's rows of the ring are free now: project ahead while the others finish.
+                rowsConsumed += active
+                barrier.wait { projectPiece(needed: false) }
+                swap(&previous, &next)
+            }
+            // The final state is in `previous`; make sure it ends in h.
+            if previous != h {
+                for b in 0..<B { (h + b * P + j0).update(from: previous + b * P + j0, count: n) }
             }
         }
     }
@@ -341,44 +396,45 @@ enum FusedRecurrence {
         let dProjection: UnsafeMutablePointer<Float>?
     }
 
-    /// The backward pass's per-step gradient buffers, all in time order.
+    /// The backward pass's per-step gradient buffers, packed rows as in the tape.
     private final class BackwardBuffers {
-        /// `[B, P]` gradient reaching h, `[B, H]` reaching c.
+        /// `[B, P]` gradient reaching h, `[B, H]` reaching c (sorted order).
         let dh: FloatBuffer, dc: FloatBuffer?
-        /// `[T, B, G·H]`: gate pre-activation gradients on the input side and (GRU) the hidden side.
+        /// `[N, G·H]`: gate pre-activation gradients on the input side and (GRU) the hidden side.
         let dGates: FloatBuffer, dHiddenGates: FloatBuffer?
-        /// `[T, B, P]`: gradients of projected outputs (projected LSTMs).
+        /// `[N, P]`: gradients of projected outputs (projected LSTMs).
         let dProjected: FloatBuffer?
 
-        init(_ s: RecurrenceShape, dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?) {
-            let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+        init(_ s: RecurrenceShape, rows N: Int, dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?) {
+            let (B, H, P, GH) = (s.batch, s.hidden, s.output, s.gateWidth)
             dh = FloatBuffer(copying: dhN, count: B * P)
             dc = s.kind.hasCell ? (dcN.map { FloatBuffer(copying: $0, count: B * H) } ?? FloatBuffer(count: B * H)) : nil
-            dGates = FloatBuffer(count: T * B * GH)
-            dHiddenGates = s.kind == .gru ? FloatBuffer(count: T * B * GH) : nil
-            dProjected = s.projected ? FloatBuffer(count: T * B * P) : nil
+            dGates = FloatBuffer(count: N * GH, zeroed: false)
+            dHiddenGates = s.kind == .gru ? FloatBuffer(count: N * GH, zeroed: false) : nil
+            dProjected = s.projected ? FloatBuffer(count: N * P, zeroed: false) : nil
         }
     }
 
     /// Runs the backward pass from the gradients of the outputs and of the final state.
     ///
     /// - Parameters:
-    ///   - dOutput: `[T, B, outputStride]`, this direction's `P` columns from `dOutput` onward in each row.
-    ///   - dhN: `[B, P]`; `dcN`: `[B, H]` (LSTM).
-    static func backward(_ s: RecurrenceShape, x: UnsafePointer<Float>, lengths: [Int]?, weights w: RecurrenceWeights,
+    ///   - x: `[N, I]`, the packed inputs of the forward pass.
+    ///   - dOutput: `[N, outputStride]`, this direction's `P` columns from `dOutput` onward in each row.
+    ///   - dhN: `[B, P]`; `dcN`: `[B, H]` (LSTM); sorted order. Gradients come back the same way.
+    static func backward(_ s: RecurrenceShape, layout: BatchLayout, x: UnsafePointer<Float>, weights w: RecurrenceWeights,
                          tape: RecurrenceTape, dOutput: UnsafePointer<Float>, outputStride: Int,
                          dhN: UnsafePointer<Float>, dcN: UnsafePointer<Float>?, into grads: Gradients) {
-        let (T, B, I, H, P, GH) = (s.steps, s.batch, s.input, s.hidden, s.output, s.gateWidth)
-        let buffers = BackwardBuffers(s, dhN: dhN, dcN: dcN)
+        let (B, I, H, P, GH) = (s.batch, s.input, s.hidden, s.output, s.gateWidth)
+        let rows = layout.rows
+        let buffers = BackwardBuffers(s, rows: rows, dhN: dhN, dcN: dcN)
         let packed = PackedWeights(backward: s, weights: w)
-        forEachRowSlice(batch: B, work: T * B * GH * P) { rows in
-            backwardRows(rows, s, lengths: lengths, packed: packed, tape: tape, dOutput: dOutput,
+        forEachRowSlice(layout, work: rows * GH * P) { slice in
+            backwardRows(slice, s, layout: layout, packed: packed, tape: tape, dOutput: dOutput,
                          outputStride: outputStride, buffers: buffers)
         }
         if let dh0 = grads.dh0 { dh0.update(from: buffers.dh.pointer, count: B * P) }
         if let dc0 = grads.dc0, let dc = buffers.dc { dc0.update(from: dc.pointer, count: B * H) }
-        // Weight gradients: one GEMM each over all steps.
-        let rows = T * B
+        // Weight gradients: one GEMM each over all valid steps.
         let dGates = buffers.dGates.pointer
         let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer
         if let dx = grads.dx, rows > 0 && I > 0 {
@@ -400,51 +456,52 @@ enum FusedRecurrence {
         }
     }
 
-    /// Back-propagation through time for the batch rows `rows`.
-    private static func backwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, lengths: [Int]?, packed: PackedWeights,
+    /// Back-propagation through time for the (sorted) batch entries `rows`.
+    private static func backwardRows(_ rows: Range<Int>, _ s: RecurrenceShape, layout: BatchLayout, packed: PackedWeights,
                                      tape: RecurrenceTape, dOutput: UnsafePointer<Float>, outputStride: Int,
                                      buffers: BackwardBuffers) {
-        let (T, B, H, P, GH) = (s.steps, s.batch, s.hidden, s.output, s.gateWidth)
+        let (T, H, P, GH) = (s.steps, s.hidden, s.output, s.gateWidth)
         let kind = s.kind, first = rows.lowerBound, count = rows.count
         let dh = buffers.dh.pointer
         let dUnprojected = s.projected ? FloatBuffer(count: count * H) : nil
         let carried = FloatBuffer(count: count * P)
-        func active(_ t: Int, _ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
 
         for step in stride(from: T - 1, through: 0, by: -1) {
             let t = s.reverse ? T - 1 - step : step
+            let end = Swift.min(rows.upperBound, layout.activeRows[t]), m = end - first
+            guard m > 0 else { continue }
+            let base = layout.rowOffsets[t]
             // The gradient reaching h_t: from later steps (dh) plus from this step's output.
-            for b in rows where active(t, b) {
-                let d = dOutput + (t * B + b) * outputStride
+            for b in first..<end {
+                let d = dOutput + (base + b) * outputStride
                 for j in 0..<P { dh[b * P + j] += d[j] }
             }
             if let dProjected = buffers.dProjected, let dUnprojected, let projection = packed.projection {
-                for b in rows where active(t, b) {
-                    (dProjected.pointer + (t * B + b) * P).update(from: dh + b * P, count: P)
-                }
-                projection.multiply(a: dh + first * P, lda: P, m: count, c: dUnprojected.pointer, ldc: H)
+                (dProjected.pointer + (base + first) * P).update(from: dh + first * P, count: m * P)
+                projection.multiply(a: dh + first * P, lda: P, m: m, c: dUnprojected.pointer, ldc: H)
             }
-            for b in rows where active(t, b) {
-                let gates = tape.gates.pointer + (t * B + b) * GH
-                let dg = buffers.dGates.pointer + (t * B + b) * GH
+            for b in first..<end {
+                let row = base + b
+                let gates = tape.gates.pointer + row * GH
+                let dg = buffers.dGates.pointer + row * GH
                 switch kind {
                 case .lstm:
                     let dm = dUnprojected.map { $0.pointer + (b - first) * H } ?? (dh + b * P)
-                    rk_lstm_backward_row(H, gates, tape.cell!.pointer + (t * B + b) * H,
-                                         tape.previousCell!.pointer + (t * B + b) * H, dm, buffers.dc!.pointer + b * H, dg)
+                    rk_lstm_backward_row(H, gates, tape.cell!.pointer + row * H,
+                                         tape.previousCell!.pointer + row * H, dm, buffers.dc!.pointer + b * H, dg)
                 case .gru:
-                    rk_gru_backward_row(H, gates, tape.previousHidden.pointer + (t * B + b) * H,
-                                        tape.hiddenCandidate!.pointer + (t * B + b) * H, dh + b * H,
-                                        dg, buffers.dHiddenGates!.pointer + (t * B + b) * GH)
+                    rk_gru_backward_row(H, gates, tape.previousHidden.pointer + row * H,
+                                        tape.hiddenCandidate!.pointer + row * H, dh + b * H,
+                                        dg, buffers.dHiddenGates!.pointer + row * GH)
                 case .rnnTanh, .rnnReLU:
                     rk_rnn_backward_row(H, gates, dh + b * H, kind == .rnnReLU ? 1 : 0, dg)
                 }
             }
             // Carry the gradient to h_{t-1} through W_hh.
-            let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer + (t * B + first) * GH
-            packed.hidden.multiply(a: hiddenSide, lda: GH, m: count, c: carried.pointer, ldc: P)
+            let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer + (base + first) * GH
+            packed.hidden.multiply(a: hiddenSide, lda: GH, m: m, c: carried.pointer, ldc: P)
             let keep: Float = kind == .gru ? 1 : 0  // GRU's dh already holds z ⊙ dh, the direct path
-            for b in rows where active(t, b) {
+            for b in first..<end {
                 let from = carried.pointer + (b - first) * P
                 for j in 0..<P { dh[b * P + j] = keep * dh[b * P + j] + from[j] }
             }

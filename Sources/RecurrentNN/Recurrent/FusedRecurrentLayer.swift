@@ -21,6 +21,11 @@ public struct RecurrentDirectionParameters {
 }
 
 /// One recurrent layer, all of its directions, as ONE node of the gradient tape.
+///
+/// With lengths, the layer packs the valid steps of its input once (`BatchLayout`: entries sorted by
+/// decreasing length, one row per valid step), runs every direction on the packed rows, and unpacks the
+/// output with zeros for the padding; the states are sorted and unsorted around the run. Padding therefore
+/// costs a copy, not products. Without lengths the tensors are used in place.
 enum FusedRecurrentLayer {
     /// Runs one layer.
     ///
@@ -35,27 +40,55 @@ enum FusedRecurrentLayer {
         let (T, B, I) = (x.shape[0], x.shape[1], x.shape[2])
         let D = directions.count
         let P = h0.shape[2]
+        let layout = BatchLayout(steps: T, batch: B, lengths: lengths)
+        let N = layout.rows
         let shapes = (0..<D).map { RecurrenceShape(kind: kind, steps: T, batch: B, input: I, hidden: H, output: P, reverse: $0 == 1) }
         let stateInputs = [x, h0] + (c0.map { [$0] } ?? [])
         let inputs = stateInputs + directions.flatMap(\.tensors)
         let recording = GradientMode.isRecording && inputs.contains { $0.requiresGrad }
-        let tapes = recording ? shapes.map(RecurrenceTape.init) : []
+        let tapes = recording ? shapes.map { RecurrenceTape($0, rows: N) } : []
 
         let outputCount = T * B * D * P, hiddenCount = D * B * P, cellCount = kind.hasCell ? D * B * H : 0
-        // Every value of the three results is written by the kernels (padded steps get explicit zeros).
+        // Packed copies when the layout is not the identity: inputs, sorted initial states, packed output, sorted final states.
+        let packedInput = layout.isIdentity ? nil : FloatBuffer(count: N * I, zeroed: false)
+        let sortedStates = layout.isIdentity ? nil : FloatBuffer(count: 2 * (hiddenCount + cellCount), zeroed: false)
+        let packedOutput = layout.isIdentity ? nil : FloatBuffer(count: N * D * P, zeroed: false)
         var outputValues: [Float] = [], hiddenValues: [Float] = [], cellValues: [Float] = []
         withValuePointers(inputs) { p in
             outputValues = uninitializedValues(count: outputCount) { out in
                 hiddenValues = uninitializedValues(count: hiddenCount) { hN in
                     cellValues = uninitializedValues(count: cellCount) { cN in
+                        var x = p[0], h0 = p[1], c0: UnsafePointer<Float>? = c0 == nil ? nil : p[2]
+                        var output = out, hiddenOut = hN, cellOut = cN
+                        if let packedInput, let sortedStates, let packedOutput {
+                            layout.pack(x, width: I, into: packedInput.pointer)
+                            x = UnsafePointer(packedInput.pointer)
+                            let s = sortedStates.pointer
+                            for d in 0..<D { layout.sortRows(h0 + d * B * P, width: P, into: s + d * B * P) }
+                            h0 = UnsafePointer(s)
+                            if let c = c0 {
+                                for d in 0..<D { layout.sortRows(c + d * B * H, width: H, into: s + hiddenCount + d * B * H) }
+                                c0 = UnsafePointer(s + hiddenCount)
+                            }
+                            output = packedOutput.pointer
+                            hiddenOut = s + hiddenCount + cellCount
+                            cellOut = s + 2 * hiddenCount + cellCount
+                        }
                         forEachDirection(D, shapes[0]) { d in
                             FusedRecurrence.forward(
-                                shapes[d], x: p[0], lengths: lengths, h0: p[1] + d * B * P,
-                                c0: c0 == nil ? nil : p[2] + d * B * H,
+                                shapes[d], layout: layout, x: x, h0: h0 + d * B * P,
+                                c0: c0.map { $0 + d * B * H },
                                 weights: weights(directions, p, firstParameter: stateInputs.count, direction: d),
-                                output: out + d * P, outputStride: D * P, hN: hN + d * B * P,
-                                cN: kind.hasCell ? cN + d * B * H : nil, tape: recording ? tapes[d] : nil,
+                                output: output + d * P, outputStride: D * P, hN: hiddenOut + d * B * P,
+                                cN: kind.hasCell ? cellOut + d * B * H : nil, tape: recording ? tapes[d] : nil,
                                 cache: directions[d].cache)
+                        }
+                        if packedOutput != nil {
+                            layout.unpack(output, width: D * P, into: out)
+                            for d in 0..<D { layout.unsortRows(hiddenOut + d * B * P, width: P, into: hN + d * B * P) }
+                            if kind.hasCell {
+                                for d in 0..<D { layout.unsortRows(cellOut + d * B * H, width: H, into: cN + d * B * H) }
+                            }
                         }
                     }
                 }
@@ -68,8 +101,8 @@ enum FusedRecurrentLayer {
         // One node for the whole layer: its output is the three results end to end, split again below.
         let packed = Tensor(shape: [outputCount + hiddenCount + cellCount], scalars: outputValues + hiddenValues + cellValues)
         let result = Tensor.record("\(kind.rawValue)_layer", inputs: inputs, output: packed) { g, needs in
-            backward(kind: kind, shapes: shapes, inputs: inputs, stateCount: stateInputs.count, directions: directions,
-                     lengths: lengths, tapes: tapes, upstream: g, needs: needs)
+            backward(kind: kind, shapes: shapes, layout: layout, packedInput: packedInput, inputs: inputs,
+                     stateCount: stateInputs.count, directions: directions, tapes: tapes, upstream: g, needs: needs)
         }
         let output = result.narrowed(axis: 0, start: 0, length: outputCount).reshaped([T, B, D * P])
         let hidden = result.narrowed(axis: 0, start: outputCount, length: hiddenCount).reshaped([D, B, P])
@@ -107,19 +140,45 @@ enum FusedRecurrentLayer {
                                  hiddenBias: hiddenBias, projection: projection)
     }
 
-    private static func backward(kind: RecurrenceKind, shapes: [RecurrenceShape], inputs: [Tensor], stateCount: Int,
-                                 directions: [RecurrentDirectionParameters], lengths: [Int]?, tapes: [RecurrenceTape],
-                                 upstream g: Tensor, needs: [Bool]) -> [Tensor?] {
+    private static func backward(kind: RecurrenceKind, shapes: [RecurrenceShape], layout: BatchLayout, packedInput: FloatBuffer?,
+                                 inputs: [Tensor], stateCount: Int, directions: [RecurrentDirectionParameters],
+                                 tapes: [RecurrenceTape], upstream g: Tensor, needs: [Bool]) -> [Tensor?] {
         let s0 = shapes[0]
-        let (T, B, H, P, D) = (s0.steps, s0.batch, s0.hidden, s0.output, shapes.count)
-        let outputCount = T * B * D * P, hiddenCount = D * B * P
+        let (B, I, H, P, D) = (s0.batch, s0.input, s0.hidden, s0.output, shapes.count)
+        let N = layout.rows
+        let hiddenCount = D * B * P, cellCount = kind.hasCell ? D * B * H : 0, outputCount = s0.steps * B * D * P
         // Each gradient buffer is written by exactly one direction, except dx, which the second accumulates into.
         let grads: [FloatBuffer?] = zip(inputs, needs).map { $1 ? FloatBuffer(count: $0.count) : nil }
         // Running both directions at once, the reverse one gets its own input gradient, added at the end.
         let concurrent = D == 2 && directionsRunConcurrently(s0)
-        let reverseDx = concurrent && grads[0] != nil ? FloatBuffer(count: inputs[0].count, zeroed: false) : nil
+        // Packed (and sorted) forms of the upstream gradient and of the gradients going back, when not the identity.
+        let identity = layout.isIdentity
+        let packedUpstream = identity ? nil : FloatBuffer(count: N * D * P + 2 * (hiddenCount + cellCount), zeroed: false)
+        let packedDx = identity || grads[0] == nil ? nil : FloatBuffer(count: N * I, zeroed: false)
+        let reverseDx = concurrent && grads[0] != nil ? FloatBuffer(count: N * I, zeroed: false) : nil
         withValuePointers(inputs + [g]) { p in
-            let up = p[inputs.count]
+            var dOutput = p[inputs.count]
+            var dhN = dOutput + outputCount, dcN = dhN + hiddenCount
+            var dh0 = grads[1]?.pointer, dc0 = kind.hasCell ? grads[2]?.pointer : nil
+            var dx = grads[0]?.pointer
+            var x = p[0]
+            if let packedUpstream, let packedInput {
+                let u = packedUpstream.pointer
+                layout.pack(dOutput, width: D * P, into: u)
+                for d in 0..<D { layout.sortRows(dhN + d * B * P, width: P, into: u + N * D * P + d * B * P) }
+                for d in 0..<D where kind.hasCell {
+                    layout.sortRows(dcN + d * B * H, width: H, into: u + N * D * P + hiddenCount + d * B * H)
+                }
+                dOutput = UnsafePointer(u)
+                dhN = UnsafePointer(u + N * D * P)
+                dcN = dhN + hiddenCount
+                let sortedGrads = u + N * D * P + hiddenCount + cellCount
+                if dh0 != nil { dh0 = sortedGrads }
+                if dc0 != nil { dc0 = sortedGrads + hiddenCount }
+                dx = packedDx?.pointer
+                x = UnsafePointer(packedInput.pointer)
+            }
+            let (dxAll, dh0All, dc0All) = (dx, dh0, dc0)
             forEachDirection(D, s0) { d in
                 var index = stateCount + directions[..<d].reduce(0) { $0 + $1.tensors.count }
                 func nextGrad() -> UnsafeMutablePointer<Float>? {
@@ -131,20 +190,29 @@ enum FusedRecurrentLayer {
                 let dHiddenBias = directions[d].hiddenBias == nil ? nil : nextGrad()
                 let dProjection = directions[d].projection == nil ? nil : nextGrad()
                 let gradients = FusedRecurrence.Gradients(
-                    dx: d == 1 && concurrent ? reverseDx?.pointer : grads[0]?.pointer, accumulateInput: d > 0 && !concurrent,
-                    dh0: grads[1].map { $0.pointer + d * B * P },
-                    dc0: kind.hasCell ? grads[2].map { $0.pointer + d * B * H } : nil,
+                    dx: d == 1 && concurrent ? reverseDx?.pointer : dxAll, accumulateInput: d > 0 && !concurrent,
+                    dh0: dh0All.map { $0 + d * B * P },
+                    dc0: dc0All.map { $0 + d * B * H },
                     dInputWeight: dInputWeight, dHiddenWeight: dHiddenWeight, dInputBias: dInputBias,
                     dHiddenBias: dHiddenBias, dProjection: dProjection)
                 FusedRecurrence.backward(
-                    shapes[d], x: p[0], lengths: lengths,
+                    shapes[d], layout: layout, x: x,
                     weights: weights(directions, p, firstParameter: stateCount, direction: d), tape: tapes[d],
-                    dOutput: up + d * P, outputStride: D * P, dhN: up + outputCount + d * B * P,
-                    dcN: kind.hasCell ? up + outputCount + hiddenCount + d * B * H : nil, into: gradients)
+                    dOutput: dOutput + d * P, outputStride: D * P, dhN: dhN + d * B * P,
+                    dcN: kind.hasCell ? dcN + d * B * H : nil, into: gradients)
             }
-        }
-        if let reverseDx, let dx = grads[0] {
-            for i in 0..<dx.count { dx[i] += reverseDx[i] }
+            if let reverseDx, let dx {
+                for i in 0..<(N * I) { dx[i] += reverseDx[i] }
+            }
+            if !identity {
+                if let packedDx, let target = grads[0] { layout.unpack(packedDx.pointer, width: I, into: target.pointer) }
+                if let dh0, let target = grads[1] {
+                    for d in 0..<D { layout.unsortRows(dh0 + d * B * P, width: P, into: target.pointer + d * B * P) }
+                }
+                if kind.hasCell, let dc0, let target = grads[2] {
+                    for d in 0..<D { layout.unsortRows(dc0 + d * B * H, width: H, into: target.pointer + d * B * H) }
+                }
+            }
         }
         return zip(inputs, grads).map { input, grad in grad.map { Tensor(shape: input.shape, scalars: $0.array) } }
     }
