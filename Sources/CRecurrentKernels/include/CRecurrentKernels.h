@@ -26,5 +26,6 @@ static inline void rk_atomic_store(intptr_t *p, intptr_t value) { __atomic_store
 static inline intptr_t rk_atomic_fetch_add(intptr_t *p, intptr_t value) { return __atomic_fetch_add(p, value, __ATOMIC_ACQ_REL); }
 
 #include "RecurrentGates.h"
+#include "RecurrentOptimizers.h"
 
 #endif
