@@ -67,7 +67,7 @@ public final class PackedMatrix {
             return
         }
         let mr = kernel.mr, nr = kernel.nr, copies = kernel.aCopies
-        if m < PackedMatrix.fewRows && nr == 16 {
+        if m < PackedMatrix.fewRows && (nr == 16 || nr == 32) {
             // A batch of one or two: row-times-panel loops beat a mostly empty 6-row tile.
             var p0 = 0
             while p0 < depth {
@@ -75,8 +75,12 @@ public final class PackedMatrix {
                 let block = panels + p0 * paddedColumns
                 var jr = range.lowerBound
                 while jr < range.upperBound {
-                    rk_panel_rows(m, kc, a + p0, lda, block + jr * kc, Swift.min(nr, range.upperBound - jr),
-                                  c + jr, ldc, alpha, p0 == 0 ? beta : 1)
+                    let cols = Swift.min(nr, range.upperBound - jr), betaHere: Float = p0 == 0 ? beta : 1
+                    if nr == 32 {
+                        rk_panel_rows32_avx512(m, kc, a + p0, lda, block + jr * kc, cols, c + jr, ldc, alpha, betaHere)
+                    } else {
+                        rk_panel_rows(m, kc, a + p0, lda, block + jr * kc, cols, c + jr, ldc, alpha, betaHere)
+                    }
                     jr += nr
                 }
                 p0 += kc

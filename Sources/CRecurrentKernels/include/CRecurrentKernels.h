@@ -16,6 +16,18 @@ int rk_cpu_has_avx2_fma(void);
 void rk_sgemm_kernel_6x16_avx2(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                float alpha, float beta);
 
+/// Whether the CPU runs AVX-512F.
+int rk_cpu_has_avx512(void);
+
+/// The 8x32 AVX-512 micro-kernel: as rk_sgemm_kernel_6x16_avx2 with A panels of 8 rows (a[p*8 + r]) and
+/// B panels of 32 columns (b[p*32 + j]). Call only when rk_cpu_has_avx512() != 0.
+void rk_sgemm_kernel_8x32_avx512(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
+                                 float alpha, float beta);
+
+/// rk_panel_rows for 32-column panels (panel[p*32 + j]). Call only when rk_cpu_has_avx512() != 0.
+void rk_panel_rows32_avx512(long m, long kc, const float *a, long lda, const float *panel, long cols,
+                            float *c, long ldc, float alpha, float beta);
+
 /// Atomic load (acquire) of a word shared between threads: Parallel's worker pool spins on these.
 static inline intptr_t rk_atomic_load(const intptr_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 
