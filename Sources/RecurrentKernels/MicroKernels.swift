@@ -27,6 +27,9 @@ struct MicroKernel: @unchecked Sendable {
     let blocking: FallbackGEMM.Blocking
     /// The kernel body.
     let run: MicroKernelFunction
+    /// The same tile reading MR rows of a row-major A in place (`a + r·lda`), for kernels that have that form.
+    var runOnRows: ((_ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) -> Void)? = nil
 }
 
 enum MicroKernels {
@@ -47,10 +50,11 @@ enum MicroKernels {
     /// The AVX-512 kernel (C, per-function target attribute): 8×32, 16 ZMM accumulators, half the
     /// instructions and fewer loads per multiply-add than the AVX2 kernel.
     static let avx512 = MicroKernel(
-        name: "avx512 8x32", mr: 8, nr: 32, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 128, nc: 2048)
-    ) { kc, a, b, c, ldc, alpha, beta in
-        rk_sgemm_kernel_8x32_avx512(kc, a, b, c, ldc, alpha, beta)
-    }
+        name: "avx512 8x32", mr: 8, nr: 32, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 128, nc: 2048),
+        run: { kc, a, b, c, ldc, alpha, beta in rk_sgemm_kernel_8x32_avx512(kc, a, b, c, ldc, alpha, beta) },
+        runOnRows: { kc, a, lda, b, c, ldc, alpha, beta in
+            rk_sgemm_kernel_8x32_avx512_rows(kc, a, lda, b, c, ldc, alpha, beta)
+        })
 
     /// The kernels this CPU can run, fastest first.
     static let available: [MicroKernel] = {

@@ -1,4 +1,5 @@
 import CRecurrentKernels
+import Foundation
 
 /// A right-hand matrix packed once for many products: `op(B)` `[k×n]` laid out in the fallback GEMM's
 /// micro-panels, so each later `C = alpha · A · op(B) + beta · C` packs only the (small) A.
@@ -87,6 +88,11 @@ public final class PackedMatrix {
             }
             return
         }
+        if let onRows = kernel.runOnRows, PackedMatrix.readsRowsInPlace {
+            multiplyInPlace(onRows, a: a, lda: lda, m: m, alpha: alpha, beta: beta, c: c, ldc: ldc, range: range,
+                            workspace: workspace)
+            return
+        }
         let rowsPadded = FallbackGEMM.roundUp(m, mr)
         let floats = rowsPadded * blockDepth * copies + mr * nr
         let temporary = workspace == nil ? FallbackGEMM.allocateFloats(floats) : nil
@@ -116,6 +122,58 @@ public final class PackedMatrix {
                         FallbackGEMM.mergeEdge(edge, nr: nr, rows: nRows, cols: nCols, into: cTile, ldc: ldc, beta: betaHere)
                     }
                     ir += mr
+                }
+                jr += nr
+            }
+            p0 += kc
+        }
+    }
+
+    /// Whether kernels that can read A in place do so (`RECURRENT_PACK_A=1` packs A anyway, for comparison).
+    static let readsRowsInPlace = ProcessInfo.processInfo.environment["RECURRENT_PACK_A"] != "1"
+
+    /// The product with a kernel that reads A's rows in place: only a last partial tile of rows is copied
+    /// (zero-padded to MR rows).
+    private func multiplyInPlace(
+        _ onRows: (Int, UnsafePointer<Float>, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Float, Float) -> Void,
+        a: UnsafePointer<Float>, lda: Int, m: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        range: Range<Int>, workspace: GEMMWorkspace?
+    ) {
+        let mr = kernel.mr, nr = kernel.nr
+        let fullRows = m / mr * mr, tailRows = m - fullRows
+        let floats = mr * blockDepth + mr * nr
+        let temporary = workspace == nil ? FallbackGEMM.allocateFloats(floats) : nil
+        defer { temporary?.deallocate() }
+        let buffer = temporary ?? workspace!.floats(floats)
+        let tail = buffer, edge = buffer + mr * blockDepth
+        var p0 = 0
+        while p0 < depth {
+            let kc = Swift.min(blockDepth, depth - p0)
+            let betaHere: Float = p0 == 0 ? beta : 1
+            if tailRows > 0 {
+                for r in 0..<mr {
+                    let row = tail + r * kc
+                    if r < tailRows { row.update(from: a + (fullRows + r) * lda + p0, count: kc) } else { row.update(repeating: 0, count: kc) }
+                }
+            }
+            let block = panels + p0 * paddedColumns
+            var jr = range.lowerBound
+            while jr < range.upperBound {
+                let nCols = Swift.min(nr, range.upperBound - jr)
+                let bPanel = UnsafePointer(block + jr * kc)
+                var ir = 0
+                while ir < fullRows {
+                    if nCols == nr {
+                        onRows(kc, a + ir * lda + p0, lda, bPanel, c + ir * ldc + jr, ldc, alpha, betaHere)
+                    } else {
+                        onRows(kc, a + ir * lda + p0, lda, bPanel, edge, nr, alpha, 0)
+                        FallbackGEMM.mergeEdge(edge, nr: nr, rows: mr, cols: nCols, into: c + ir * ldc + jr, ldc: ldc, beta: betaHere)
+                    }
+                    ir += mr
+                }
+                if tailRows > 0 {
+                    onRows(kc, tail, kc, bPanel, edge, nr, alpha, 0)
+                    FallbackGEMM.mergeEdge(edge, nr: nr, rows: tailRows, cols: nCols, into: c + fullRows * ldc + jr, ldc: ldc, beta: betaHere)
                 }
                 jr += nr
             }

@@ -24,6 +24,10 @@ int rk_cpu_has_avx512(void);
 void rk_sgemm_kernel_8x32_avx512(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                  float alpha, float beta);
 
+/// rk_sgemm_kernel_8x32_avx512 with A read in place from eight rows a + r·lda (row-major, not packed).
+void rk_sgemm_kernel_8x32_avx512_rows(ptrdiff_t kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                     ptrdiff_t ldc, float alpha, float beta);
+
 /// rk_panel_rows for 32-column panels (panel[p*32 + j]). Call only when rk_cpu_has_avx512() != 0.
 void rk_panel_rows32_avx512(long m, long kc, const float *a, long lda, const float *panel, long cols,
                             float *c, long ldc, float alpha, float beta);
