@@ -27,59 +27,34 @@ RK_AVX512 static inline void rk_store_row512(float *c, __m512 lo, __m512 hi, __m
     }
 }
 
-#define RK_ROW(r) av = _mm512_set1_ps(a[r]); c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); \
-                  c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);
+// One 8x32 tile: element (r, p) of A is a[p*8 + r] when `packed` (a packed panel), else a[r*lda + p]
+// (rows read in place). Inlined into the two kernels below with `packed` constant, so each loop is plain.
+RK_AVX512 static inline __attribute__((always_inline))
+void rk_tile_8x32(ptrdiff_t kc, const float *a, ptrdiff_t lda, int packed, const float *b, float *c, ptrdiff_t ldc,
+                  float alpha, float beta) {
+    __m512 acc[8][2];
+    for (int r = 0; r < 8; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); }
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + 32 * p), b1 = _mm512_loadu_ps(b + 32 * p + 16);
+        for (int r = 0; r < 8; r++) {
+            __m512 av = _mm512_set1_ps(packed ? a[8 * p + r] : a[r * lda + p]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+    __m512 va = _mm512_set1_ps(alpha);
+    for (int r = 0; r < 8; r++) rk_store_row512(c + r * ldc, acc[r][0], acc[r][1], va, beta);
+}
 
 RK_AVX512 void rk_sgemm_kernel_8x32_avx512(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                           float alpha, float beta) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    for (ptrdiff_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), av;
-        RK_ROW(0) RK_ROW(1) RK_ROW(2) RK_ROW(3) RK_ROW(4) RK_ROW(5) RK_ROW(6) RK_ROW(7)
-        a += 8;
-        b += 32;
-    }
-    __m512 va = _mm512_set1_ps(alpha);
-    rk_store_row512(c + 0 * ldc, c00, c01, va, beta);
-    rk_store_row512(c + 1 * ldc, c10, c11, va, beta);
-    rk_store_row512(c + 2 * ldc, c20, c21, va, beta);
-    rk_store_row512(c + 3 * ldc, c30, c31, va, beta);
-    rk_store_row512(c + 4 * ldc, c40, c41, va, beta);
-    rk_store_row512(c + 5 * ldc, c50, c51, va, beta);
-    rk_store_row512(c + 6 * ldc, c60, c61, va, beta);
-    rk_store_row512(c + 7 * ldc, c70, c71, va, beta);
+    rk_tile_8x32(kc, a, 8, 1, b, c, ldc, alpha, beta);
 }
-
-#define RK_ROW_IN_PLACE(r) av = _mm512_set1_ps(a##r[p]); c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0); \
-                           c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);
 
 // The same tile with A read in place from eight rows a + r·lda (row-major, not packed).
 RK_AVX512 void rk_sgemm_kernel_8x32_avx512_rows(ptrdiff_t kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                                ptrdiff_t ldc, float alpha, float beta) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
-    const float *a4 = a + 4 * lda, *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda;
-    for (ptrdiff_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), av;
-        RK_ROW_IN_PLACE(0) RK_ROW_IN_PLACE(1) RK_ROW_IN_PLACE(2) RK_ROW_IN_PLACE(3)
-        RK_ROW_IN_PLACE(4) RK_ROW_IN_PLACE(5) RK_ROW_IN_PLACE(6) RK_ROW_IN_PLACE(7)
-        b += 32;
-    }
-    __m512 va = _mm512_set1_ps(alpha);
-    rk_store_row512(c + 0 * ldc, c00, c01, va, beta);
-    rk_store_row512(c + 1 * ldc, c10, c11, va, beta);
-    rk_store_row512(c + 2 * ldc, c20, c21, va, beta);
-    rk_store_row512(c + 3 * ldc, c30, c31, va, beta);
-    rk_store_row512(c + 4 * ldc, c40, c41, va, beta);
-    rk_store_row512(c + 5 * ldc, c50, c51, va, beta);
-    rk_store_row512(c + 6 * ldc, c60, c61, va, beta);
-    rk_store_row512(c + 7 * ldc, c70, c71, va, beta);
+    rk_tile_8x32(kc, a, lda, 0, b, c, ldc, alpha, beta);
 }
 
 // A few rows times 32-wide packed panels (see rk_panel_rows): two depths per iteration, four accumulators.

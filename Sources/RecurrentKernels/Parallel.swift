@@ -66,23 +66,14 @@ final class WorkerPool: @unchecked Sendable {
     private var started = false
     private var busy = false
     private var stopping = false
-    private let generation: UnsafeMutablePointer<Int>
-    private let unfinished: UnsafeMutablePointer<Int>
+    private let generation = AtomicWord()
+    private let unfinished = AtomicWord()
     private var job: ((Int) -> Void)?
     private var chunks = 0
     private var nextChunk = 0
 
     init(workers: Int) {
         self.workers = max(0, workers)
-        generation = .allocate(capacity: 1)
-        generation.initialize(to: 0)
-        unfinished = .allocate(capacity: 1)
-        unfinished.initialize(to: 0)
-    }
-
-    deinit {
-        generation.deallocate()
-        unfinished.deallocate()
     }
 
     /// Calls `body(chunk)` for every chunk in `0..<chunks`, spread over the caller and the workers;
@@ -108,8 +99,8 @@ final class WorkerPool: @unchecked Sendable {
             job = body
             self.chunks = chunks
             nextChunk = 0
-            rk_atomic_store(unfinished, chunks)
-            rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+            unfinished.store(chunks)
+            generation.store(generation.value &+ 1)
             condition.broadcast()
             // The caller works too, then waits for the chunks the workers took.
             while nextChunk < self.chunks {
@@ -118,13 +109,13 @@ final class WorkerPool: @unchecked Sendable {
                 condition.unlock()
                 body(chunk)
                 condition.lock()
-                rk_atomic_store(unfinished, rk_atomic_load(unfinished) - 1)
+                unfinished.store(unfinished.value - 1)
             }
-            if rk_atomic_load(unfinished) > 0 {
+            if unfinished.value > 0 {
                 condition.unlock()
-                spin { rk_atomic_load(unfinished) == 0 }
+                spin { unfinished.value == 0 }
                 condition.lock()
-                while rk_atomic_load(unfinished) > 0 { condition.wait() }
+                while unfinished.value > 0 { condition.wait() }
             }
             job = nil
         }
@@ -139,7 +130,7 @@ final class WorkerPool: @unchecked Sendable {
         condition.lock()
         while busy { condition.wait() }
         stopping = true
-        rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+        generation.store(generation.value &+ 1)
         condition.broadcast()
         condition.unlock()
     }
@@ -156,10 +147,10 @@ final class WorkerPool: @unchecked Sendable {
     private func workerLoop() {
         var seen = 0
         while true {
-            spin { rk_atomic_load(generation) != seen }
+            spin { generation.value != seen }
             condition.lock()
-            while rk_atomic_load(generation) == seen { condition.wait() }
-            seen = rk_atomic_load(generation)
+            while generation.value == seen { condition.wait() }
+            seen = generation.value
             if stopping {
                 condition.unlock()
                 return
@@ -172,8 +163,8 @@ final class WorkerPool: @unchecked Sendable {
                 condition.lock()
                 // `body` is released before the lock is next given up, so before the caller can
                 // return from `withoutActuallyEscaping`.
-                rk_atomic_store(unfinished, rk_atomic_load(unfinished) - 1)
-                if rk_atomic_load(unfinished) == 0 { condition.broadcast() }
+                unfinished.store(unfinished.value - 1)
+                if unfinished.value == 0 { condition.broadcast() }
             }
             condition.unlock()
         }

@@ -22,23 +22,14 @@ public final class ThreadTeam: @unchecked Sendable {
     private let condition = NSCondition()
     private var busy = false
     private var started = false
-    private let generation: UnsafeMutablePointer<Int>
-    private let unfinished: UnsafeMutablePointer<Int>
+    private let generation = AtomicWord()
+    private let unfinished = AtomicWord()
     fileprivate var job: ((Int) -> Void)?
 
     /// A team of `size` ranks (≥ 1). Its worker threads start with the first run and never end, so make
     /// teams once (the library uses `shared`).
     init(size: Int) {
         self.size = Swift.max(1, size)
-        generation = .allocate(capacity: 1)
-        generation.initialize(to: 0)
-        unfinished = .allocate(capacity: 1)
-        unfinished.initialize(to: 0)
-    }
-
-    deinit {
-        generation.deallocate()
-        unfinished.deallocate()
     }
 
     /// Runs `body(rank, ranks, barrier)` once for every rank in `0..<ranks`, each on its own thread, all at once;
@@ -72,14 +63,14 @@ public final class ThreadTeam: @unchecked Sendable {
         let barrier = TeamBarrier(count: ranks)
         withoutActuallyEscaping({ (rank: Int) in if rank < ranks { body(rank, ranks, barrier) } }) { job in
             self.job = job
-            rk_atomic_store(unfinished, size - 1)
-            rk_atomic_store(generation, rk_atomic_load(generation) &+ 1)
+            unfinished.store(size - 1)
+            generation.store(generation.value &+ 1)
             condition.broadcast()
             condition.unlock()
             job(0)
-            TeamBarrier.spin { rk_atomic_load(self.unfinished) == 0 }
+            TeamBarrier.spin { unfinished.value == 0 }
             condition.lock()
-            while rk_atomic_load(unfinished) > 0 { condition.wait() }
+            while unfinished.value > 0 { condition.wait() }
             self.job = nil
         }
         busy = false
@@ -89,14 +80,14 @@ public final class ThreadTeam: @unchecked Sendable {
     private func workerLoop(rank: Int) {
         var seen = 0
         while true {
-            TeamBarrier.spin(limit: 2_000_000) { rk_atomic_load(self.generation) != seen }
+            TeamBarrier.spin(limit: 2_000_000) { generation.value != seen }
             condition.lock()
-            while rk_atomic_load(generation) == seen { condition.wait() }
-            seen = rk_atomic_load(generation)
+            while generation.value == seen { condition.wait() }
+            seen = generation.value
             condition.unlock()
             runJob(rank: rank)
             condition.lock()
-            if rk_atomic_fetch_add(unfinished, -1) == 1 { condition.broadcast() }
+            if unfinished.fetchAdd(-1) == 1 { condition.broadcast() }
             condition.unlock()
         }
     }
@@ -115,47 +106,29 @@ extension ThreadTeam {
 public final class TeamBarrier: @unchecked Sendable {
     /// The number of ranks that meet at the barrier.
     public let count: Int
-    private let arrived: UnsafeMutablePointer<Int>
-    private let phase: UnsafeMutablePointer<Int>
+    private let arrived = AtomicWord()
+    private let phase = AtomicWord()
 
     init(count: Int) {
         self.count = count
-        arrived = .allocate(capacity: 1)
-        arrived.initialize(to: 0)
-        phase = .allocate(capacity: 1)
-        phase.initialize(to: 0)
-    }
-
-    deinit {
-        arrived.deallocate()
-        phase.deallocate()
     }
 
     /// Blocks (spinning, then yielding) until all `count` ranks have arrived.
-    public func wait() {
-        guard count > 1 else { return }
-        let current = rk_atomic_load(phase)
-        if rk_atomic_fetch_add(arrived, 1) == count - 1 {
-            rk_atomic_store(arrived, 0)
-            rk_atomic_store(phase, current &+ 1)
-        } else {
-            TeamBarrier.spin { rk_atomic_load(self.phase) != current }
-        }
-    }
+    public func wait() { wait(whileWaiting: { false }) }
 
     /// Like `wait()`, but while the other ranks are still working, calls `work` (a small piece of work that
     /// does not depend on them) until they have all arrived or `work` returns false (nothing left to do).
     public func wait(whileWaiting work: () -> Bool) {
         guard count > 1 else { return }
-        let current = rk_atomic_load(phase)
-        if rk_atomic_fetch_add(arrived, 1) == count - 1 {
-            rk_atomic_store(arrived, 0)
-            rk_atomic_store(phase, current &+ 1)
+        let current = phase.value
+        if arrived.fetchAdd(1) == count - 1 {
+            arrived.store(0)
+            phase.store(current &+ 1)
             return
         }
-        while rk_atomic_load(phase) == current {
+        while phase.value == current {
             if !work() {
-                TeamBarrier.spin { rk_atomic_load(self.phase) != current }
+                TeamBarrier.spin { phase.value != current }
                 return
             }
         }
