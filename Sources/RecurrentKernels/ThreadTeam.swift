@@ -134,14 +134,28 @@ public final class TeamBarrier: @unchecked Sendable {
         }
     }
 
-    /// Spins until `done()`: a tight loop first, then `sched_yield` so a waiting thread gives way to others;
-    /// gives up after `limit` nanoseconds when one is set.
+    /// How long a waiting thread busy-waits before it starts yielding the core: a step of a small layer
+    /// takes a few microseconds, and a system call per check would cost as much as the step.
+    static let busyWaitNanoseconds: UInt64 = 50_000
+
+    /// Spins until `done()`: busy-waiting (with the CPU's spin hint) for `busyWaitNanoseconds`, then
+    /// `sched_yield` so a waiting thread gives way to others; gives up after `limit` nanoseconds when one is set.
     static func spin(limit: UInt64? = nil, until done: () -> Bool) {
-        for _ in 0..<2000 where done() { return }
+        for _ in 0..<64 {
+            if done() { return }
+            rk_cpu_relax()
+        }
         let start = DispatchTime.now().uptimeNanoseconds
+        var checks = 0
         while !done() {
-            if let limit, DispatchTime.now().uptimeNanoseconds - start > limit { return }
-            sched_yield()
+            checks += 1
+            if checks & 63 != 0 {
+                rk_cpu_relax()
+                continue
+            }
+            let elapsed = DispatchTime.now().uptimeNanoseconds - start
+            if let limit, elapsed > limit { return }
+            if elapsed > busyWaitNanoseconds { sched_yield() }
         }
     }
 }

@@ -32,6 +32,13 @@ void rk_sgemm_kernel_8x32_avx512_rows(ptrdiff_t kc, const float *a, ptrdiff_t ld
 void rk_panel_rows32_avx512(long m, long kc, const float *a, long lda, const float *panel, long cols,
                             float *c, long ldc, float alpha, float beta);
 
+/// A hint to the CPU that this thread is spinning (x86 `pause`); nothing elsewhere.
+static inline void rk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// Atomic load (acquire) of a word shared between threads: Parallel's worker pool spins on these.
 static inline intptr_t rk_atomic_load(const intptr_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 

@@ -131,19 +131,27 @@ enum FusedRecurrence {
         private let input: Int
         private let workspace = GEMMWorkspace()
 
-        init(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights, units: Range<Int>) {
+        /// - Parameter cache: keeps the packed rows of `W_ih` between calls (slot 1 of the layer's cache).
+        init(_ s: RecurrenceShape, x: UnsafePointer<Float>, weights w: RecurrenceWeights, units: Range<Int>,
+             rank: Int, ranks: Int, cache: (store: PackedWeightCache, versions: [Int])?) {
             let (I, H, G) = (s.input, s.hidden, s.kind.gateCount)
             let n = units.count
-            width = G * n
+            let width = G * n
+            self.width = width
             bias = [Float](repeating: 0, count: width)
-            let rows = FloatBuffer(count: width * I, zeroed: false)
             for g in 0..<G {
                 let first = g * H + units.lowerBound
-                (rows.pointer + g * n * I).update(from: w.inputWeight + first * I, count: n * I)
                 if let b = w.inputBias { for j in 0..<n { bias[g * n + j] += b[first + j] } }
                 if let b = w.hiddenBias, s.kind != .gru || g < 2 { for j in 0..<n { bias[g * n + j] += b[first + j] } }
             }
-            weights = I > 0 ? PackedMatrix(transposed: true, b: rows.pointer, ldb: I, depth: I, columns: width) : nil
+            func pack() -> PackedMatrix {
+                let rows = FloatBuffer(count: width * I, zeroed: false)
+                for g in 0..<G {
+                    (rows.pointer + g * n * I).update(from: w.inputWeight + (g * H + units.lowerBound) * I, count: n * I)
+                }
+                return PackedMatrix(transposed: true, b: rows.pointer, ldb: I, depth: I, columns: width)
+            }
+            weights = I > 0 ? (cache.map { $0.store.packed(slot: 1, rank: rank, ranks: ranks, versions: $0.versions, build: pack) } ?? pack()) : nil
             self.x = x
             input = I
         }
@@ -269,7 +277,7 @@ enum FusedRecurrence {
             let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
             // This rank's share of the input projection (only this rank reads it), in a ring of `ringRows`
             // packed rows: packed row r lives in ring row r mod ringRows.
-            let inputs = InputColumns(s, x: x, weights: w, units: j0..<j1)
+            let inputs = InputColumns(s, x: x, weights: w, units: j0..<j1, rank: rank, ranks: ranks, cache: cache)
             let width = G * n
             // Rows per piece of projection work: about `pieceFlops`, whole micro-kernel tiles.
             let piece = Swift.max(6, pieceFlops / Swift.max(1, 2 * s.input * width) / 6 * 6)

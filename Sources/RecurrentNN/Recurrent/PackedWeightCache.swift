@@ -9,9 +9,10 @@ final class PackedWeightCache: @unchecked Sendable {
     private var versions: [Int] = []
     private var entries: [Int: PackedMatrix] = [:]
 
-    /// The packed matrix for `rank` of `ranks` built from parameters at `versions`, building it on a miss.
-    func packed(rank: Int, ranks: Int, versions current: [Int], build: () -> PackedMatrix) -> PackedMatrix {
-        let key = ranks << 16 | rank
+    /// The packed matrix `slot` (0: hidden weights, 1: input weights) for `rank` of `ranks` built from
+    /// parameters at `versions`, building it on a miss.
+    func packed(slot: Int = 0, rank: Int, ranks: Int, versions current: [Int], build: () -> PackedMatrix) -> PackedMatrix {
+        let key = slot << 32 | ranks << 16 | rank
         lock.lock()
         if versions != current {
             versions = current

@@ -163,7 +163,7 @@ public class RecurrentNetwork: Module {
                 var parameters = RecurrentDirectionParameters(
                     inputWeight: p.weightIH.value, hiddenWeight: p.weightHH.value, inputBias: p.biasIH?.value,
                     hiddenBias: p.biasHH?.value, projection: p.projection?.value)
-                parameters.cache = (packedWeightCaches[l][d], [p.weightHH.version])
+                parameters.cache = (packedWeightCaches[l][d], [p.weightHH.version, p.weightIH.version])
                 return parameters
             }
             let layerH0 = layerCount == 1 ? h0 : h0.narrowed(axis: 0, start: l * D, length: D)
