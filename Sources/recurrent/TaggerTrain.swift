@@ -31,7 +31,7 @@ struct TaggerTrain: ParsableCommand {
     @Option(name: .customLong("batch-tokens"), help: "Batches of at most this many padded words instead of --batch-size sentences (0: off).")
     var batchTokens: Int = 0
     @Option(name: .customLong("bucket-width"), help: "Batch sentences whose lengths agree after dividing by this (0: random batches).")
-    var bucketWidth: Int = 2
+    var bucketWidth: Int = 0
     @Option(name: .customLong("learning-rate"), help: "Adam's step size.")
     var learningRate: Float = 2e-3
     @Option(name: .customLong("clip-norm"), help: "The largest gradient norm (0: no clipping).")

@@ -27,7 +27,8 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     /// sentences, so every update sees about as many words whatever the sentences' lengths.
     public var batchTokens: Int
     /// Sentences are grouped by `length / bucketWidth` before batching (1: equal lengths where possible; 0: no
-    /// grouping, random batches as in the reference).
+    /// grouping, random batches as in the reference — the default: the recurrent layers skip padding, so
+    /// random batches cost little more and learn more per epoch).
     public var bucketWidth: Int
     /// Adam's step size.
     public var learningRate: Float
@@ -54,7 +55,7 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
     /// Makes options; the defaults are the reference's.
     public init(column: TagColumn = .upos, architecture: TaggerArchitecture = TaggerArchitecture(), minimumWordCount: Int = 2,
                 maximumWordCount: Int? = nil, minimumCharacterCount: Int = 1, epochs: Int = 30, patience: Int = 5,
-                batchSize: Int = 32, batchTokens: Int = 0, bucketWidth: Int = 2,
+                batchSize: Int = 32, batchTokens: Int = 0, bucketWidth: Int = 0,
                 learningRate: Float = 2e-3, clipNorm: Float = 5, seed: UInt64 = 1, wordDropout: Float = 0,
                 learningRateDecay: Float = 1, decayPatience: Int = 2, finalPunctuationDropout: Float = 0,
                 cropProbability: Float = 0) {
