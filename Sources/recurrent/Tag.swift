@@ -9,7 +9,8 @@ struct Tag: ParsableCommand {
         discussion: """
             Words are separated by spaces; each line is a sentence. The arguments are joined into one sentence \
             (`recurrent tag --lang zh 我 吃 瓜`); without arguments, sentences are read from standard input, one per \
-            line. Prints `word/TAG …` per sentence, or CoNLL-U with --format conllu. Without --model or --lang, the \
+            line. With --lang zh, a sentence written without spaces (`我吃瓜`) is first segmented into words by the \
+            shipped segmenter. Prints `word/TAG …` per sentence, or CoNLL-U with --format conllu. Without --model or --lang, the \
             shipped English model is used (found in the repository's Models/ folder, or under RECURRENT_MODELS).
             """
     )

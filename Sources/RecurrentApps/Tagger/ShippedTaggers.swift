@@ -58,6 +58,22 @@ public enum ShippedTaggers {
     }
 
     /// Loads the shipped tagger of `language`.
+    /// The folder name of the shipped Chinese segmenter.
+    public static let segmenterFolderName = "segmenter-zh"
+
+    /// Loads the shipped Chinese word segmenter (a character tagger; see `ChineseSegmentation`).
+    /// - Throws: `TaggerError.modelNotFound` when no `segmenter-zh` folder is found.
+    public static func loadSegmenter(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Tagger {
+        for folder in searchFolders(environment: environment) {
+            let candidate = folder.appendingPathComponent(segmenterFolderName)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(Tagger.FileName.configuration).path) {
+                return try Tagger.load(from: candidate)
+            }
+        }
+        throw TaggerError.modelNotFound(path: "Models/" + segmenterFolderName,
+                                        reason: "not found (set RECURRENT_MODELS to the folder holding \(segmenterFolderName))")
+    }
+
     public static func load(language: String) throws -> Tagger {
         try Tagger.load(from: directory(language: language))
     }

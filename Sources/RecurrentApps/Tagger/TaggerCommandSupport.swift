@@ -35,11 +35,27 @@ public enum TaggerCommandSupport {
         return format == .slash ? rendered.joined(separator: "\n") + "\n" : rendered.joined(separator: "\n")
     }
 
+    /// Segments the sentences that are one unbroken run of several Chinese characters (`我吃瓜`) with the
+    /// shipped segmenter; others pass through unchanged, as does everything when no segmenter is found.
+    public static func segmentingUnspacedChinese(_ sentences: [[String]], segmenter: () throws -> Tagger) throws -> [[String]] {
+        func isUnspacedChinese(_ sentence: [String]) -> Bool {
+            guard sentence.count == 1, sentence[0].count > 1 else { return false }
+            return sentence[0].unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) || (0x3400...0x4DBF).contains($0.value) }
+        }
+        guard sentences.contains(where: isUnspacedChinese) else { return sentences }
+        let model: Tagger
+        do { model = try segmenter() } catch TaggerError.modelNotFound { return sentences }
+        return try sentences.map { try isUnspacedChinese($0) ? ChineseSegmentation.segment($0[0], with: model) : $0 }
+    }
+
     /// `recurrent tag` in one call: load, read, tag, render.
     public static func run(modelPath: String?, language: String?, arguments: [String], format: TaggedTextFormat,
                            readStandardInput: () -> String?) throws -> String {
-        let sentences = try sentences(arguments: arguments, readStandardInput: readStandardInput)
+        var sentences = try sentences(arguments: arguments, readStandardInput: readStandardInput)
         let tagger = try loadTagger(modelPath: modelPath, language: language)
+        if language == "zh" {
+            sentences = try segmentingUnspacedChinese(sentences) { try ShippedTaggers.loadSegmenter() }
+        }
         return try tagText(sentences, with: tagger, format: format)
     }
 }
