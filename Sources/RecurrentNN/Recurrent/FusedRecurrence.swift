@@ -206,6 +206,7 @@ enum FusedRecurrence {
         let hiddenProjection = FloatBuffer(count: count * GH, zeroed: false)
         let unprojected = s.projected ? FloatBuffer(count: count * H) : nil
         let projectedHidden = s.projected ? FloatBuffer(count: count * P) : nil
+        let workspace = GEMMWorkspace()  // the products' scratch space, allocated once for all steps
 
         for step in 0..<T {
             let t = s.reverse ? T - 1 - step : step
@@ -217,7 +218,7 @@ enum FusedRecurrence {
                 (tape.previousHidden.pointer + (base + first) * P).update(from: h + first * P, count: m * P)
                 if let c { (tape.previousCell!.pointer + (base + first) * H).update(from: c + first * H, count: m * H) }
             }
-            packed.hidden.multiply(a: h + first * P, lda: P, m: m, c: hiddenProjection.pointer, ldc: GH)
+            packed.hidden.multiply(a: h + first * P, lda: P, m: m, c: hiddenProjection.pointer, ldc: GH, workspace: workspace)
             for b in first..<end {
                 let row = base + b
                 let out = output + row * outputStride
@@ -244,7 +245,7 @@ enum FusedRecurrence {
             }
             if let unprojected, let projectedHidden, let projection = packed.projection {
                 // h = (o ⊙ tanh c) · W_hrᵀ for the running entries.
-                projection.multiply(a: unprojected.pointer, lda: H, m: m, c: projectedHidden.pointer, ldc: P)
+                projection.multiply(a: unprojected.pointer, lda: H, m: m, c: projectedHidden.pointer, ldc: P, workspace: workspace)
                 for b in first..<end {
                     let source = projectedHidden.pointer + (b - first) * P
                     (h + b * P).update(from: source, count: P)
@@ -473,6 +474,7 @@ enum FusedRecurrence {
         let dh = buffers.dh.pointer
         let dUnprojected = s.projected ? FloatBuffer(count: count * H) : nil
         let carried = FloatBuffer(count: count * P)
+        let workspace = GEMMWorkspace()  // the products' scratch space, allocated once for all steps
 
         for step in stride(from: T - 1, through: 0, by: -1) {
             let t = s.reverse ? T - 1 - step : step
@@ -486,7 +488,7 @@ enum FusedRecurrence {
             }
             if let dProjected = buffers.dProjected, let dUnprojected, let projection = packed.projection {
                 (dProjected.pointer + (base + first) * P).update(from: dh + first * P, count: m * P)
-                projection.multiply(a: dh + first * P, lda: P, m: m, c: dUnprojected.pointer, ldc: H)
+                projection.multiply(a: dh + first * P, lda: P, m: m, c: dUnprojected.pointer, ldc: H, workspace: workspace)
             }
             for b in first..<end {
                 let row = base + b
@@ -507,7 +509,7 @@ enum FusedRecurrence {
             }
             // Carry the gradient to h_{t-1} through W_hh.
             let hiddenSide = (buffers.dHiddenGates ?? buffers.dGates).pointer + (base + first) * GH
-            packed.hidden.multiply(a: hiddenSide, lda: GH, m: m, c: carried.pointer, ldc: P)
+            packed.hidden.multiply(a: hiddenSide, lda: GH, m: m, c: carried.pointer, ldc: P, workspace: workspace)
             let keep: Float = kind == .gru ? 1 : 0  // GRU's dh already holds z ⊙ dh, the direct path
             for b in first..<end {
                 let from = carried.pointer + (b - first) * P
