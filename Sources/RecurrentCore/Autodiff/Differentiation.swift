@@ -103,7 +103,13 @@ enum Tape {
         for node in order.reversed() {
             guard let upstream = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
             guard let backward = node.backwardFunction else {
-                node.grad = node.grad.map { $0.adding(upstream) } ?? upstream
+                if var accumulated = node.grad {
+                    node.grad = nil  // so the buffer is uniquely referenced and grows in place
+                    accumulated.accumulate(upstream)
+                    node.grad = accumulated
+                } else {
+                    node.grad = upstream
+                }
                 continue
             }
             let needs = node.inputs.map { $0 != nil }
@@ -113,8 +119,9 @@ enum Tape {
                 guard let input, let grad else { continue }
                 precondition(grad.shape == input.shape, "\(node.name): gradient shape \(grad.shape) differs from input shape \(input.shape)")
                 let key = ObjectIdentifier(input)
-                if let existing = pending[key] {
-                    pending[key] = existing.adding(grad)
+                if var existing = pending.removeValue(forKey: key) {
+                    existing.accumulate(grad)  // in place: removed from the table, the buffer is usually unshared
+                    pending[key] = existing
                 } else {
                     pending[key] = grad
                 }

@@ -128,6 +128,20 @@ extension Tensor {
     /// Pairwise sum of same-shaped tensors, not recorded (used to accumulate gradients).
     func adding(_ other: Tensor) -> Tensor { zipped(other, +) }
 
+    /// Adds `other` into these values in place (copying first only when the storage is shared), for
+    /// accumulating gradients without a new tensor per contribution.
+    mutating func accumulate(_ other: Tensor) {
+        precondition(shape == other.shape, "accumulate: shapes \(shape) and \(other.shape) differ")
+        other.scalars.withUnsafeBufferPointer { b in
+            scalars.withUnsafeMutableBufferPointer { a in
+                guard let pa = a.baseAddress, let pb = b.baseAddress else { return }
+                Parallel.forChunks(count: a.count, grain: elementwiseGrain) { range in
+                    for i in range { pa[i] += pb[i] }
+                }
+            }
+        }
+    }
+
     /// The same values with a different shape of equal element count, not recorded.
     func rawReshaped(_ newShape: [Int]) -> Tensor {
         Tensor(unchecked: newShape, scalars)
