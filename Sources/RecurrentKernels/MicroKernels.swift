@@ -12,6 +12,13 @@ typealias MicroKernelFunction = (
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
 ) -> Void
 
+/// A kernel that reads A's rows in place instead of a packed panel: rows `a + r·lda` (an MR-row tile for
+/// `runOnRows`, `m` rows for `runFewRows`); B and C as for `MicroKernelFunction`.
+typealias RowsKernelFunction = (
+    _ m: Int, _ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ columns: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
+) -> Void
+
 /// A register-blocked micro-kernel and the panel layout it expects.
 struct MicroKernel: @unchecked Sendable {
     /// A short name for descriptions, e.g. `avx2+fma 6x16`.
@@ -27,9 +34,12 @@ struct MicroKernel: @unchecked Sendable {
     let blocking: FallbackGEMM.Blocking
     /// The kernel body.
     let run: MicroKernelFunction
-    /// The same tile reading MR rows of a row-major A in place (`a + r·lda`), for kernels that have that form.
-    var runOnRows: ((_ kc: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
-                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) -> Void)? = nil
+    /// The same full MR×NR tile reading A's rows in place (`m` = MR, `columns` = NR), for kernels that have
+    /// that form.
+    var runOnRows: RowsKernelFunction? = nil
+    /// One or two rows of A times a B panel (`columns` ≤ NR of them stored), for products whose rows are
+    /// too few to fill a tile (a batch of one), when the kernel has such a loop.
+    var runFewRows: RowsKernelFunction? = nil
 }
 
 enum MicroKernels {
@@ -42,18 +52,22 @@ enum MicroKernels {
 
     /// The AVX2+FMA kernel (C, compiled with a per-function target attribute): 6×16, 12 YMM accumulators.
     static let avx2 = MicroKernel(
-        name: "avx2+fma 6x16", mr: 6, nr: 16, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 120, nc: 2048)
-    ) { kc, a, b, c, ldc, alpha, beta in
-        rk_sgemm_kernel_6x16_avx2(kc, a, b, c, ldc, alpha, beta)
-    }
+        name: "avx2+fma 6x16", mr: 6, nr: 16, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 120, nc: 2048),
+        run: { kc, a, b, c, ldc, alpha, beta in rk_sgemm_kernel_6x16_avx2(kc, a, b, c, ldc, alpha, beta) },
+        runFewRows: { m, kc, a, lda, b, columns, c, ldc, alpha, beta in
+            rk_panel_rows(m, kc, a, lda, b, columns, c, ldc, alpha, beta)
+        })
 
     /// The AVX-512 kernel (C, per-function target attribute): 8×32, 16 ZMM accumulators, half the
     /// instructions and fewer loads per multiply-add than the AVX2 kernel.
     static let avx512 = MicroKernel(
         name: "avx512 8x32", mr: 8, nr: 32, aCopies: 1, blocking: FallbackGEMM.Blocking(kc: 512, mc: 128, nc: 2048),
         run: { kc, a, b, c, ldc, alpha, beta in rk_sgemm_kernel_8x32_avx512(kc, a, b, c, ldc, alpha, beta) },
-        runOnRows: { kc, a, lda, b, c, ldc, alpha, beta in
+        runOnRows: { _, kc, a, lda, b, _, c, ldc, alpha, beta in
             rk_sgemm_kernel_8x32_avx512_rows(kc, a, lda, b, c, ldc, alpha, beta)
+        },
+        runFewRows: { m, kc, a, lda, b, columns, c, ldc, alpha, beta in
+            rk_panel_rows32_avx512(m, kc, a, lda, b, columns, c, ldc, alpha, beta)
         })
 
     /// The kernels this CPU can run, fastest first.

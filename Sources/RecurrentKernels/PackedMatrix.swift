@@ -1,5 +1,4 @@
 import CRecurrentKernels
-import Foundation
 
 /// A right-hand matrix packed once for many products: `op(B)` `[k×n]` laid out in the fallback GEMM's
 /// micro-panels, so each later `C = alpha · A · op(B) + beta · C` packs only the (small) A.
@@ -68,36 +67,31 @@ public final class PackedMatrix {
             return
         }
         let mr = kernel.mr, nr = kernel.nr, copies = kernel.aCopies
-        if m < PackedMatrix.fewRows && (nr == 16 || nr == 32) {
-            // A batch of one or two: row-times-panel loops beat a mostly empty 6-row tile.
+        if m < PackedMatrix.fewRows, let fewRows = kernel.runFewRows {
+            // A batch of one or two: row-times-panel loops beat a mostly empty tile.
             var p0 = 0
             while p0 < depth {
                 let kc = Swift.min(blockDepth, depth - p0)
                 let block = panels + p0 * paddedColumns
                 var jr = range.lowerBound
                 while jr < range.upperBound {
-                    let cols = Swift.min(nr, range.upperBound - jr), betaHere: Float = p0 == 0 ? beta : 1
-                    if nr == 32 {
-                        rk_panel_rows32_avx512(m, kc, a + p0, lda, block + jr * kc, cols, c + jr, ldc, alpha, betaHere)
-                    } else {
-                        rk_panel_rows(m, kc, a + p0, lda, block + jr * kc, cols, c + jr, ldc, alpha, betaHere)
-                    }
+                    fewRows(m, kc, a + p0, lda, block + jr * kc, Swift.min(nr, range.upperBound - jr), c + jr, ldc,
+                            alpha, p0 == 0 ? beta : 1)
                     jr += nr
                 }
                 p0 += kc
             }
             return
         }
-        if let onRows = kernel.runOnRows, PackedMatrix.readsRowsInPlace {
+        let scratch = workspace ?? GEMMWorkspace()
+        defer { withExtendedLifetime(scratch) {} }
+        if let onRows = kernel.runOnRows {
             multiplyInPlace(onRows, a: a, lda: lda, m: m, alpha: alpha, beta: beta, c: c, ldc: ldc, range: range,
-                            workspace: workspace)
+                            scratch: scratch)
             return
         }
         let rowsPadded = FallbackGEMM.roundUp(m, mr)
-        let floats = rowsPadded * blockDepth * copies + mr * nr
-        let temporary = workspace == nil ? FallbackGEMM.allocateFloats(floats) : nil
-        defer { temporary?.deallocate() }
-        let buffer = temporary ?? workspace!.floats(floats)
+        let buffer = scratch.floats(rowsPadded * blockDepth * copies + mr * nr)
         let aBuffer = buffer, edge = buffer + rowsPadded * blockDepth * copies
         var p0 = 0
         while p0 < depth {
@@ -129,22 +123,15 @@ public final class PackedMatrix {
         }
     }
 
-    /// Whether kernels that can read A in place do so (`RECURRENT_PACK_A=1` packs A anyway, for comparison).
-    static let readsRowsInPlace = ProcessInfo.processInfo.environment["RECURRENT_PACK_A"] != "1"
-
     /// The product with a kernel that reads A's rows in place: only a last partial tile of rows is copied
     /// (zero-padded to MR rows).
     private func multiplyInPlace(
-        _ onRows: (Int, UnsafePointer<Float>, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Float, Float) -> Void,
-        a: UnsafePointer<Float>, lda: Int, m: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        range: Range<Int>, workspace: GEMMWorkspace?
+        _ onRows: RowsKernelFunction, a: UnsafePointer<Float>, lda: Int, m: Int, alpha: Float, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, range: Range<Int>, scratch: GEMMWorkspace
     ) {
         let mr = kernel.mr, nr = kernel.nr
         let fullRows = m / mr * mr, tailRows = m - fullRows
-        let floats = mr * blockDepth + mr * nr
-        let temporary = workspace == nil ? FallbackGEMM.allocateFloats(floats) : nil
-        defer { temporary?.deallocate() }
-        let buffer = temporary ?? workspace!.floats(floats)
+        let buffer = scratch.floats(mr * blockDepth + mr * nr)
         let tail = buffer, edge = buffer + mr * blockDepth
         var p0 = 0
         while p0 < depth {
@@ -164,15 +151,15 @@ public final class PackedMatrix {
                 var ir = 0
                 while ir < fullRows {
                     if nCols == nr {
-                        onRows(kc, a + ir * lda + p0, lda, bPanel, c + ir * ldc + jr, ldc, alpha, betaHere)
+                        onRows(mr, kc, a + ir * lda + p0, lda, bPanel, nr, c + ir * ldc + jr, ldc, alpha, betaHere)
                     } else {
-                        onRows(kc, a + ir * lda + p0, lda, bPanel, edge, nr, alpha, 0)
+                        onRows(mr, kc, a + ir * lda + p0, lda, bPanel, nr, edge, nr, alpha, 0)
                         FallbackGEMM.mergeEdge(edge, nr: nr, rows: mr, cols: nCols, into: c + ir * ldc + jr, ldc: ldc, beta: betaHere)
                     }
                     ir += mr
                 }
                 if tailRows > 0 {
-                    onRows(kc, tail, kc, bPanel, edge, nr, alpha, 0)
+                    onRows(mr, kc, tail, kc, bPanel, nr, edge, nr, alpha, 0)
                     FallbackGEMM.mergeEdge(edge, nr: nr, rows: tailRows, cols: nCols, into: c + fullRows * ldc + jr, ldc: ldc, beta: betaHere)
                 }
                 jr += nr

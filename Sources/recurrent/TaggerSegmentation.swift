@@ -17,7 +17,11 @@ struct TaggerSegmentationData: ParsableCommand {
     func run() throws {
         let sentences = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: input), column: .upos)
         let text = ChineseSegmentation.trainingData(from: sentences)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)  // temporary file, then rename
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)  // temporary file, then rename
+        } catch {
+            throw TaggerError.cannotWrite(path: output, reason: (error as NSError).localizedDescription)
+        }
         print("\(output): \(sentences.count) sentences, \(sentences.reduce(0) { $0 + $1.words.count }) words")
     }
 }

@@ -12,6 +12,8 @@ public enum TaggerError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyInput
     /// A gold tag is not in the model's tag set (evaluation with `strict`), or similar data problems.
     case invalidData(String)
+    /// A file could not be written (nothing is left half-written: files are written to a temporary name first).
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum TaggerError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidModel(let path, let reason): return "invalid tagger model at \(path): \(reason)"
         case .emptyInput: return "no input to tag (give sentences as arguments or one per line on standard input)"
         case .invalidData(let reason): return "invalid data: \(reason)"
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         }
     }
 }
