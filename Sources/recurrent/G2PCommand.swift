@@ -109,12 +109,28 @@ struct G2PTrain: ParsableCommand {
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
     @Option(help: "Most epochs.") var epochs = 30
     @Option(help: "Early-stopping patience (dev evaluations).") var patience = 4
+    @Option(help: "Learning-rate schedule: plateau (halve after a dev evaluation without improvement) or cosine (anneal per batch over --epochs).")
+    var schedule: String = "plateau"
+    @Option(help: "The learning rate the cosine schedule ends at.") var minLearningRate: Float = 1e-5
+    @Option(help: "Evaluate and save an exponential moving average of the weights with this decay (0 = off, e.g. 0.999).")
+    var averageDecay: Float = 0
     @Option(help: "Held-out dev words.") var devWords = 3000
     @Option(help: "Dev evaluations per epoch.") var evaluationsPerEpoch = 2
     @Option(help: "Stop after this many minutes (0 = no limit).") var maxMinutes: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Continue training from this model directory (same seed and --dev-words keep the same dev split).") var initialModel: String?
     @Option(help: "Seconds already spent training --initial-model (for the recorded training time).") var previousSeconds: Double = 0
+
+    func validate() throws {
+        guard G2PLearningRateSchedule(rawValue: schedule) != nil else {
+            throw ValidationError("--schedule must be one of: \(G2PLearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard averageDecay >= 0 && averageDecay < 1 else { throw ValidationError("--average-decay must be in [0, 1)") }
+        guard learningRate > 0 && learningRate.isFinite, minLearningRate >= 0 && minLearningRate.isFinite else {
+            throw ValidationError("learning rates must be finite, --learning-rate > 0 and --min-learning-rate ≥ 0")
+        }
+        guard epochs >= 1, batchSize >= 1, encoderLayers >= 1 else { throw ValidationError("--epochs, --batch-size and --encoder-layers must be at least 1") }
+    }
 
     func run() throws {
         try cleanly {
@@ -130,6 +146,9 @@ struct G2PTrain: ParsableCommand {
             options.labelSmoothing = labelSmoothing
             options.epochs = epochs
             options.patience = patience
+            options.schedule = G2PLearningRateSchedule(rawValue: schedule) ?? .plateau
+            options.minimumLearningRate = minLearningRate
+            options.averageDecay = averageDecay
             options.devWords = devWords
             options.evaluationsPerEpoch = evaluationsPerEpoch
             options.maximumMinutes = maxMinutes

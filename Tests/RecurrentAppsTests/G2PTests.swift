@@ -127,4 +127,46 @@ struct G2PTests {
         let size = try FileManager.default.attributesOfItem(atPath: shippedModelDirectory.appendingPathComponent("model.safetensors").path)[.size] as! Int
         #expect(size <= 5_000_000)
     }
+
+    @Test("training with a cosine schedule and weight averaging saves the averaged model, which learns a toy alphabet")
+    func trainsWithCosineAndAverage() throws {
+        // Words over five letters, each letter one phoneme: a mapping a tiny model learns in a few epochs.
+        let sounds: [Character: String] = ["A": "AA", "B": "B", "K": "K", "T": "T", "W": "W"]
+        let letters = Array(sounds.keys).sorted()
+        var rng = Xoshiro256StarStar(seed: 11)
+        var entries: [G2PEntry] = []
+        var seen = Set<String>()
+        while entries.count < 240 {
+            let length = 2 + Int(rng.next() % 3)
+            let word = String((0..<length).map { _ in letters[Int(rng.next() % UInt64(letters.count))] })
+            guard seen.insert(word).inserted else { continue }
+            entries.append(G2PEntry(word: word, phonemes: word.map { sounds[$0]! }))
+        }
+        var options = G2PTrainingOptions()
+        options.embeddingSize = 8
+        options.encoderHiddenSize = 12
+        options.decoderHiddenSize = 16
+        options.dropout = 0
+        options.labelSmoothing = 0
+        options.batchSize = 8
+        options.learningRate = 1e-2
+        options.epochs = 15
+        options.devWords = 30
+        options.evaluationsPerEpoch = 1
+        options.patience = 100
+        options.schedule = .cosine
+        options.averageDecay = 0.9
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("g2p-train-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var lines: [String] = []
+        let summary = try G2PTrainer.train(entries, options: options, output: directory) { lines.append($0) }
+        #expect(abs(summary.epochs - 15) < 1e-9)
+        #expect(lines.filter { $0.contains("dev WER") }.count == 15)
+        #expect(!lines.contains { $0.contains("learning rate →") }, "the cosine schedule never halves on a plateau")
+        let saved = try G2PModel(contentsOf: directory)
+        #expect(saved.trainingInfo["weights"] == "exponential moving average, decay 0.9")
+        #expect(summary.bestDevWER < 0.2, "dev WER\(lines.joined(separator: "\n")) \(summary.bestDevWER) on a one-letter-one-phoneme toy")
+        let dev = G2PDictionary.split(entries, heldOutWords: options.devWords, seed: options.seed).heldOut
+        #expect(try saved.evaluate(dev).wordErrorRate < 0.2)
+    }
 }

@@ -29,8 +29,15 @@ public struct G2PTrainingOptions: Sendable {
     public var epochs = 30
     /// Stop after this many dev evaluations without improvement.
     public var patience = 4
-    /// Halve the learning rate after this many evaluations without improvement.
+    /// Halve the learning rate after this many evaluations without improvement (`.plateau` schedule only).
     public var decayPatience = 1
+    /// How the learning rate moves during the run.
+    public var schedule: G2PLearningRateSchedule = .plateau
+    /// Where the `.cosine` schedule ends.
+    public var minimumLearningRate: Float = 1e-5
+    /// The decay of an exponential moving average of the weights that is evaluated and saved instead of
+    /// the last step's weights (0 = off; 0.999 averages over about the last thousand batches).
+    public var averageDecay: Float = 0
     /// Distinct words held out from the training file as the dev set.
     public var devWords = 3000
     /// Dev evaluations per epoch.
@@ -49,6 +56,14 @@ public struct G2PTrainingOptions: Sendable {
     public init() {}
 }
 
+/// How the G2P trainer moves the learning rate.
+public enum G2PLearningRateSchedule: String, Sendable, CaseIterable {
+    /// Halve it after `decayPatience` dev evaluations without improvement.
+    case plateau
+    /// Cosine annealing per batch from `learningRate` to `minimumLearningRate` over all `epochs`.
+    case cosine
+}
+
 /// What a training run achieved.
 public struct G2PTrainingSummary: Sendable {
     /// Best dev word error rate (greedy decoding).
@@ -63,7 +78,7 @@ public struct G2PTrainingSummary: Sendable {
 
 /// Trains a `G2PModel` on a dictionary: holds out dev words, trains with Adam on length-sorted batches,
 /// evaluates dev WER with greedy decoding, keeps the best model on disk, halves the learning rate on a
-/// plateau and stops early.
+/// plateau (or anneals it on a cosine), optionally evaluates a moving average of the weights, and stops early.
 public enum G2PTrainer {
     /// Trains and writes the best model to `output`.
     ///
@@ -101,6 +116,10 @@ public enum G2PTrainer {
         }
         log("train: \(examples.count) entries (\(Set(trainEntries.map(\.word)).count) words); dev: \(Set(devEntries.map(\.word)).count) words; letters \(letters.count), phonemes \(phonemes.count); parameters \(network.parameterCount)")
         let optimizer = Adam(parameters: network.parameters, learningRate: options.learningRate)
+        let average = options.averageDecay > 0 ? ExponentialMovingAverage(parameters: network.parameters, decay: options.averageDecay) : nil
+        let batchesPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
+        let cosine = CosineAnnealing(initialLearningRate: options.learningRate, period: Swift.max(1, options.epochs * batchesPerEpoch),
+                                     minimumLearningRate: Swift.min(options.minimumLearningRate, options.learningRate), holdsMinimum: true)
         var rng = Xoshiro256StarStar(seed: options.seed &+ 17)
         var bestWER = Double.infinity, bestPER = Double.infinity, badEvaluations = 0, sinceDecay = 0
         var epochsDone = 0.0
@@ -131,18 +150,23 @@ public enum G2PTrainer {
             let epochStart = Date()
             for (b, batch) in batches.enumerated() {
                 network.isTraining = true
+                if options.schedule == .cosine {
+                    optimizer.learningRate = cosine.learningRate
+                    cosine.step()
+                }
                 let loss = try network.loss(sources: batch.map { examples[$0].source }, targets: batch.map { examples[$0].target },
                                             labelSmoothing: options.labelSmoothing)
                 loss.backward()
                 _ = GradientClipping.clipNorm(of: network.parameters, maxNorm: options.clipNorm)
                 optimizer.step()
                 optimizer.zeroGrad()
+                average?.update()
                 lossSum += Double(loss.item)
                 lossCount += 1
                 if (b + 1) % 200 == 0 {
                     let rate = Double(b + 1) / Date().timeIntervalSince(epochStart)
-                    log(String(format: "epoch %d batch %d/%d loss %.4f (%.1f batches/s, %.0f s elapsed)", epoch, b + 1, batches.count,
-                               lossSum / Double(lossCount), rate, Date().timeIntervalSince(started)))
+                    log(String(format: "epoch %d batch %d/%d loss %.4f lr %.2e (%.1f batches/s, %.0f s elapsed)", epoch, b + 1,
+                               batches.count, lossSum / Double(lossCount), optimizer.learningRate, rate, Date().timeIntervalSince(started)))
                     lossSum = 0
                     lossCount = 0
                 }
@@ -153,26 +177,34 @@ public enum G2PTrainer {
                 if due || last || outOfTime() {
                     epochsDone = Double(epoch - 1) + Double(b + 1) / Double(batches.count)
                     network.isTraining = false
-                    let score = try model.evaluate(devEntries, beamWidth: 1)
-                    let wer = score.wordErrorRate, per = score.phonemeErrorRate
-                    var note = ""
-                    if wer < bestWER {
+                    // The averaged weights (when averaging) are scored and, if best, saved.
+                    func evaluateAndKeepBest() throws -> (wer: Double, per: Double, saved: Bool) {
+                        let score = try model.evaluate(devEntries, beamWidth: 1)
+                        let wer = score.wordErrorRate, per = score.phonemeErrorRate
+                        guard wer < bestWER else { return (wer, per, false) }
                         bestWER = wer
                         bestPER = per
-                        badEvaluations = 0
-                        sinceDecay = 0
-                        model.trainingInfo = [
+                        var info = [
                             "data": "CMUdict g014b2b.train minus \(options.devWords) held-out dev words",
                             "epochs": String(format: "%.2f", epochsDone),
                             "dev_wer_greedy": String(format: "%.4f", wer), "dev_per_greedy": String(format: "%.4f", per),
                             "training_seconds": String(format: "%.0f", options.previousSeconds + Date().timeIntervalSince(started)),
                         ]
+                        if let average { info["weights"] = "exponential moving average, decay \(average.decay)" }
+                        model.trainingInfo = info
                         try model.save(to: output)
+                        return (wer, per, true)
+                    }
+                    let (wer, per, saved) = try average.map { try $0.withAveragedValues(evaluateAndKeepBest) } ?? evaluateAndKeepBest()
+                    var note = ""
+                    if saved {
+                        badEvaluations = 0
+                        sinceDecay = 0
                         note = " (best, saved)"
                     } else {
                         badEvaluations += 1
                         sinceDecay += 1
-                        if sinceDecay >= options.decayPatience {
+                        if options.schedule == .plateau && sinceDecay >= options.decayPatience {
                             optimizer.learningRate *= 0.5
                             sinceDecay = 0
                             note = String(format: " (learning rate → %.2e)", optimizer.learningRate)
