@@ -8,7 +8,7 @@ struct G2PCommand: ParsableCommand {
         commandName: "g2p",
         abstract: "Grapheme-to-phoneme: pronounce words (ARPAbet without stress), train and evaluate models.",
         discussion: "`recurrent g2p WORD…` pronounces with the shipped model (Models/g2p, or $RECURRENT_MODELS/g2p).",
-        subcommands: [G2PPronounce.self, G2PTrain.self, G2PEval.self],
+        subcommands: [G2PPronounce.self, G2PTrain.self, G2PEval.self, G2PConvert.self],
         defaultSubcommand: G2PPronounce.self)
 }
 
@@ -186,6 +186,35 @@ struct G2PEval: ParsableCommand {
             print(String(format: "words %d  WER %.2f%% (%d wrong)  PER %.2f%% (%d edits / %d phonemes)  beam %d  %.1f s",
                          score.words, score.wordErrorRate * 100, score.wordErrors, score.phonemeErrorRate * 100,
                          score.phonemeErrors, score.referencePhonemes, beam, Date().timeIntervalSince(start)))
+        }
+    }
+}
+
+struct G2PConvert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Rewrite a model's weights as f32, f16 or int8 (one scale per matrix row; a quarter of f32's size).")
+
+    @Option(help: "Model directory to read.") var model: String
+    @Option(help: "Model directory to write.") var out: String
+    @Option(help: "Weight storage: f32, f16 or int8.") var format: String = "int8"
+
+    func validate() throws {
+        guard ["f32", "f16", "int8"].contains(format) else { throw ValidationError("--format must be one of: f32, f16, int8") }
+    }
+
+    func run() throws {
+        try cleanly {
+            let g2p = try G2PModel(contentsOf: URL(fileURLWithPath: model))
+            let storage: SafeTensorsWriter.FloatFormat = format == "f32" ? .f32 : format == "f16" ? .f16 : .int8Rows
+            g2p.trainingInfo["weights_storage"] = format == "int8" ? "int8, one f32 scale per matrix row; vectors f16" : format
+            do {
+                try g2p.save(to: URL(fileURLWithPath: out), format: storage)
+            } catch {
+                throw ValidationError("cannot write \(out): \(error)")
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
+            print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format, Double(size) / 1e6))
         }
     }
 }

@@ -93,6 +93,31 @@ struct G2PTests {
         #expect(throws: G2PError.self) { try G2PModel(contentsOf: directory.appendingPathComponent("missing")) }
     }
 
+    @Test("a model saved with int8 weights loads with every weight within half a quantization step")
+    func int8RoundTrip() throws {
+        let model = try tinyG2P(seed: 6)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("g2p-int8-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory, format: .int8Rows)
+        let loaded = try G2PModel(contentsOf: directory)
+        let original = model.network.stateDict(), restored = loaded.network.stateDict()
+        #expect(Set(original.keys) == Set(restored.keys))
+        for (key, tensor) in original {
+            let back = try #require(restored[key])
+            #expect(back.shape == tensor.shape, "\(key)")
+            if tensor.shape.count >= 2 {
+                let columns = tensor.count / tensor.shape[0]
+                for row in 0..<tensor.shape[0] {
+                    let values = tensor.scalars[row * columns..<(row + 1) * columns]
+                    let step = (values.map(abs).max() ?? 0) / 127
+                    for i in values.indices { #expect(abs(back.scalars[i] - tensor.scalars[i]) <= step / 2 * 1.0001 + 1e-12, "\(key)[\(i)]") }
+                }
+            } else {
+                for i in tensor.scalars.indices { #expect(abs(back.scalars[i] - tensor.scalars[i]) <= abs(tensor.scalars[i]) * 1e-3, "\(key)[\(i)] (f16)") }
+            }
+        }
+    }
+
     @Test("the attention SVG is well-formed XML with one cell per letter and phoneme")
     func svg() throws {
         let svg = AttentionHeatmap.svg(weights: [[0.9, 0.1, 0], [0, 0.2, 0.8]], inputs: ["A", "<", "'"], outputs: ["EY", "&"],

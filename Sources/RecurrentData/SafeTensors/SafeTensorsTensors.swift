@@ -2,9 +2,10 @@ import Foundation
 import RecurrentCore
 
 extension SafeTensorsFile {
-    /// A stored tensor converted to a `Tensor` (any numeric dtype, converted to Float32).
+    /// A stored tensor converted to a `Tensor` (any numeric dtype, converted to Float32; an I8 matrix with
+    /// row scales beside it, as `SafeTensorsWriter` stores `.int8Rows`, is scaled back).
     public func tensor(_ name: String) throws(SafeTensorsError) -> Tensor {
-        Tensor(shape: try shape(name), scalars: try floats(name))
+        Tensor(shape: try shape(name), scalars: try dequantizedFloats(name))
     }
 
     /// A stored integer or boolean tensor as an `IntTensor`.
@@ -12,16 +13,37 @@ extension SafeTensorsFile {
         IntTensor(shape: try shape(name), scalars: try integers(name).map { Int(truncatingIfNeeded: $0) })
     }
 
-    /// Every tensor whose dtype converts to Float, by name.
+    /// Every tensor whose dtype converts to Float, by name; int8 matrices are scaled back by their row
+    /// scales, which are not listed themselves.
     public func floatTensors() throws(SafeTensorsError) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for info in tensors where info.dtype.convertsToFloat { result[info.name] = try tensor(info.name) }
+        for info in tensors where info.dtype.convertsToFloat && !isInt8RowScale(info.name) { result[info.name] = try tensor(info.name) }
         return result
+    }
+
+    /// `floats(name)`, multiplied by the row scales when `name` is an I8 matrix stored with them.
+    /// - Throws: `SafeTensorsError.invalidShape` if the scales do not hold one value per row.
+    public func dequantizedFloats(_ name: String) throws(SafeTensorsError) -> [Float] {
+        let info = try info(name)
+        let scaleName = name + Int8Rows.scaleSuffix
+        guard info.dtype == .i8, contains(scaleName) else { return try floats(name) }
+        let rows = info.shape.first ?? 1
+        guard info.shape.count >= 2, try shape(scaleName) == [rows] else {
+            throw .invalidShape(tensor: scaleName, reason: "int8 row scales of \(name) \(info.shape) must have shape [\(rows)], found \(try shape(scaleName))")
+        }
+        return Int8Rows.dequantize(try floats(name), scales: try floats(scaleName))
+    }
+
+    /// Whether `name` is the row scales of an I8 matrix in this file.
+    private func isInt8RowScale(_ name: String) -> Bool {
+        guard name.hasSuffix(Int8Rows.scaleSuffix) else { return false }
+        let base = String(name.dropLast(Int8Rows.scaleSuffix.count))
+        return (try? info(base).dtype) == .i8
     }
 }
 
 extension SafeTensorsWriter {
-    /// Adds a tensor's values under `name`, stored as F32 (default) or F16.
+    /// Adds a tensor's values under `name`, stored as F32 (default), F16 or int8 with row scales.
     public mutating func add(_ name: String, _ tensor: Tensor, as format: FloatFormat = .f32) throws(SafeTensorsError) {
         try add(name, shape: tensor.shape, floats: tensor.scalars, as: format)
     }

@@ -22,18 +22,23 @@ public struct SafeTensorsWriter: Sendable {
         case f32
         /// F16, rounded to nearest with ties to even (values beyond ±65504 become ±infinity).
         case f16
+        /// Matrices as I8 with one F32 scale per row (a quarter of the size of F32): see `Int8Rows`.
+        /// Tensors of fewer than two dimensions are stored as F16.
+        case int8Rows
     }
 
     private enum Values: Sendable {
         case float32([Float])
         case float16([Float])
         case int64([Int64])
+        case int8([Int8])
 
         var dtype: SafeTensorsDType {
             switch self {
             case .float32: return .f32
             case .float16: return .f16
             case .int64: return .i64
+            case .int8: return .i8
             }
         }
     }
@@ -59,12 +64,32 @@ public struct SafeTensorsWriter: Sendable {
     ///   - name: its name; must not be `__metadata__` nor already added.
     ///   - shape: its shape, e.g. `[rows, columns]`; `[]` for a scalar.
     ///   - floats: `shape.reduce(1, *)` values, row-major.
-    ///   - format: `.f32` (default) or `.f16`.
+    ///   - format: `.f32` (default), `.f16`, or `.int8Rows` (a matrix becomes `name` in I8 plus
+    ///     `name` + `Int8Rows.scaleSuffix` in F32, one scale per row).
     /// - Throws: `SafeTensorsError.invalidTensorToWrite` if the name is taken or reserved, a dimension is
-    ///   negative, or the value count does not match the shape.
+    ///   negative, the value count does not match the shape, or (`.int8Rows`) a value is not finite.
     public mutating func add(_ name: String, shape: [Int], floats: [Float], as format: FloatFormat = .f32) throws(SafeTensorsError) {
-        let values: Values = format == .f32 ? .float32(floats) : .float16(floats)
-        try add(name, shape: shape, count: floats.count, values: values)
+        switch format {
+        case .f32: try add(name, shape: shape, count: floats.count, values: .float32(floats))
+        case .f16: try add(name, shape: shape, count: floats.count, values: .float16(floats))
+        case .int8Rows:
+            guard shape.count >= 2 else {
+                try add(name, shape: shape, count: floats.count, values: .float16(floats))
+                return
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == floats.count else {
+                try add(name, shape: shape, count: floats.count, values: .float32(floats))  // reports the mismatch
+                return
+            }
+            guard floats.allSatisfy(\.isFinite) else {
+                throw .invalidTensorToWrite(name: name, reason: "int8 storage needs finite values")
+            }
+            let scaleName = name + Int8Rows.scaleSuffix
+            guard entries[scaleName] == nil else { throw .invalidTensorToWrite(name: scaleName, reason: "a tensor of this name was already added") }
+            let (values, scales) = Int8Rows.quantize(floats, rows: shape[0])
+            try add(name, shape: shape, count: values.count, values: .int8(values))
+            try add(scaleName, shape: [shape[0]], count: scales.count, values: .float32(scales))
+        }
     }
 
     /// Adds an I64 tensor.
@@ -186,6 +211,7 @@ public struct SafeTensorsWriter: Sendable {
         case .float32(let floats): return littleEndianBytes(floats) { $0.bitPattern }
         case .float16(let floats): return littleEndianBytes(floats) { HalfPrecision.f16Bits(from: $0) }
         case .int64(let integers): return littleEndianBytes(integers) { UInt64(bitPattern: $0) }
+        case .int8(let integers): return integers.map { UInt8(bitPattern: $0) }
         }
     }
 }
