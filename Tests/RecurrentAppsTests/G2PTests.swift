@@ -194,4 +194,23 @@ struct G2PTests {
         let dev = G2PDictionary.split(entries, heldOutWords: options.devWords, seed: options.seed).heldOut
         #expect(try saved.evaluate(dev).wordErrorRate < 0.2)
     }
+
+    @Test("the shipped model's word error rate on test words it never saw stays at its measured level")
+    func shippedModelOnTestWords() throws {
+        guard let url = SharedData.require("data/cmudict/splits/phonetisaurus-g014b2b/g014b2b.ref") else { return }
+        let model = try G2PModel(contentsOf: shippedModelDirectory)
+        // Every eighth test word (1,500 of 12,000), greedy: quick in a debug build. The full set with beam 5
+        // is in the README (`recurrent g2p eval`).
+        let entries = try G2PDictionary.read(url)
+        let words = Array(Set(entries.map(\.word))).sorted().enumerated().filter { $0.offset % 8 == 0 }.map(\.element)
+        let chosen = Set(words)
+        let score = try model.evaluate(entries.filter { chosen.contains($0.word) }, beamWidth: 1)
+        #expect(score.words == 1500)
+        #expect(score.wordErrorRate <= G2PTests.testWERCeiling, "WER \(score.wordErrorRate)")
+        #expect(score.phonemeErrorRate <= G2PTests.testPERCeiling, "PER \(score.phonemeErrorRate)")
+    }
+
+    /// Measured on the shipped model (every eighth test word, greedy), plus half a point.
+    static let testWERCeiling = 0.30
+    static let testPERCeiling = 0.07
 }
