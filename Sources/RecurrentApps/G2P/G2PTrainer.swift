@@ -177,8 +177,9 @@ public enum G2PTrainer {
                 if due || last || outOfTime() {
                     epochsDone = Double(epoch - 1) + Double(b + 1) / Double(batches.count)
                     network.isTraining = false
-                    // The averaged weights (when averaging) are scored and, if best, saved.
-                    func evaluateAndKeepBest() throws -> (wer: Double, per: Double, saved: Bool) {
+                    // The trained weights, and the averaged ones when averaging, are scored; the best of all
+                    // evaluations so far is saved.
+                    func evaluateAndKeepBest(averaged: Bool) throws -> (wer: Double, per: Double, saved: Bool) {
                         let score = try model.evaluate(devEntries, beamWidth: 1)
                         let wer = score.wordErrorRate, per = score.phonemeErrorRate
                         guard wer < bestWER else { return (wer, per, false) }
@@ -190,17 +191,20 @@ public enum G2PTrainer {
                             "dev_wer_greedy": String(format: "%.4f", wer), "dev_per_greedy": String(format: "%.4f", per),
                             "training_seconds": String(format: "%.0f", options.previousSeconds + Date().timeIntervalSince(started)),
                         ]
-                        if let average { info["weights"] = "exponential moving average, decay \(average.decay)" }
+                        if averaged, let average { info["weights"] = "exponential moving average, decay \(average.decay)" }
                         model.trainingInfo = info
                         try model.save(to: output)
                         return (wer, per, true)
                     }
-                    let (wer, per, saved) = try average.map { try $0.withAveragedValues(evaluateAndKeepBest) } ?? evaluateAndKeepBest()
+                    var results = [(label: "", result: try evaluateAndKeepBest(averaged: false))]
+                    if let average {
+                        results.append((" averaged", try average.withAveragedValues { try evaluateAndKeepBest(averaged: true) }))
+                    }
+                    let improved = results.contains { $0.result.saved }
                     var note = ""
-                    if saved {
+                    if improved {
                         badEvaluations = 0
                         sinceDecay = 0
-                        note = " (best, saved)"
                     } else {
                         badEvaluations += 1
                         sinceDecay += 1
@@ -210,7 +214,10 @@ public enum G2PTrainer {
                             note = String(format: " (learning rate → %.2e)", optimizer.learningRate)
                         }
                     }
-                    log(String(format: "epoch %.2f dev WER %.2f%% PER %.2f%%%@ [%.0f s]", epochsDone, wer * 100, per * 100, note,
+                    let scores = results.map { label, result in
+                        String(format: "dev WER%@ %.2f%% PER %.2f%%%@", label, result.wer * 100, result.per * 100, result.saved ? " (best, saved)" : "")
+                    }
+                    log(String(format: "epoch %.2f %@%@ [%.0f s]", epochsDone, scores.joined(separator: ", "), note,
                                Date().timeIntervalSince(started)))
                     if badEvaluations >= options.patience || outOfTime() {
                         stop = true
