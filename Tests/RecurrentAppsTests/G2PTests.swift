@@ -211,8 +211,8 @@ struct G2PTests {
         #expect(score.phonemeErrorRate <= G2PTests.testPERCeiling, "PER \(score.phonemeErrorRate)")
     }
 
-    /// Measured on the shipped model (every eighth test word, greedy: WER 24.13%, PER 5.49%), plus about
+    /// Measured on the shipped model (every eighth test word, greedy: WER 24.40%, PER 5.55%), plus about
     /// half a point.
-    static let testWERCeiling = 0.247
-    static let testPERCeiling = 0.060
+    static let testWERCeiling = 0.249
+    static let testPERCeiling = 0.061
 }
