@@ -211,7 +211,8 @@ struct G2PConvert: ParsableCommand {
             do {
                 try g2p.save(to: URL(fileURLWithPath: out), format: storage)
             } catch {
-                throw ValidationError("cannot write \(out): \(error)")
+                let reason = error is SafeTensorsError ? "\(error)" : error.localizedDescription
+                throw ValidationError("cannot write \(out): \(reason)")
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
             print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format, Double(size) / 1e6))
