@@ -42,7 +42,7 @@ func cleanly<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as G2PError {
-        throw ValidationError(error.description)
+        throw ValidationError("\(error)")
     }
 }
 
@@ -177,15 +177,37 @@ struct G2PEval: ParsableCommand {
     @Option(help: "Beam width (1 = batched greedy decoding).")
     var beam = 5
 
+    @Option(help: "Also write the words it got wrong to this file: WORD<TAB>PREDICTED<TAB>EDITS<TAB>REFERENCE[<TAB>…].")
+    var errors: String?
+
+    func validate() throws {
+        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        if let errors {  // fail before a long evaluation, not after it
+            let folder = URL(fileURLWithPath: errors).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: folder) else {
+                throw ValidationError("cannot write \(errors): the folder \(folder) is missing or not writable")
+            }
+        }
+    }
+
     func run() throws {
         try cleanly {
             let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
             let entries = try G2PDictionary.read(URL(fileURLWithPath: test))
             let start = Date()
-            let score = try g2p.evaluate(entries, beamWidth: beam)
+            let (score, mistakes) = try g2p.evaluateWithMistakes(entries, beamWidth: beam)
             print(String(format: "words %d  WER %.2f%% (%d wrong)  PER %.2f%% (%d edits / %d phonemes)  beam %d  %.1f s",
                          score.words, score.wordErrorRate * 100, score.wordErrors, score.phonemeErrorRate * 100,
                          score.phonemeErrors, score.referencePhonemes, beam, Date().timeIntervalSince(start)))
+            if let errors {
+                let header = "# word\tpredicted\tedits\treference (closest first)\t…\n"
+                do {
+                    try AtomicFile.write(text: header + mistakes.map { $0.tabSeparated + "\n" }.joined(), to: URL(fileURLWithPath: errors))
+                } catch {
+                    throw ValidationError("\(error)")
+                }
+                print("\(mistakes.count) wrong words written to \(errors)")
+            }
         }
     }
 }

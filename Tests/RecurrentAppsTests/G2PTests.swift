@@ -42,6 +42,24 @@ struct G2PTests {
         #expect(abs(score.phonemeErrorRate - 1.0 / 12) < 1e-12)
     }
 
+    @Test("the mistake list names each wrong word with its closest reference first and its edit count")
+    func mistakes() {
+        let words = ["CAT", "DOG", "TOMATO", "EITHER"]
+        let predictions = [["K", "AE", "T"], ["D", "AO", "G"], ["T", "AH", "M", "EY", "T", "OW"], ["AY", "DH", "ER", "Z"]]
+        let references = [[["K", "AE", "T"]], [["D", "AA", "G"]],
+                          [["T", "AH", "M", "AA", "T", "OW"], ["T", "AH", "M", "EY", "T", "OW"]],
+                          [["IY", "DH", "ER"], ["AY", "DH", "ER"]]]
+        let mistakes = G2PMetrics.mistakes(words: words, predictions: predictions, references: references)
+        #expect(mistakes.map(\.word) == ["DOG", "EITHER"])
+        #expect(mistakes[0].edits == 1)
+        #expect(mistakes[1].edits == 1)  // one insertion from AY DH ER, which moves to the front
+        #expect(mistakes[1].references == [["AY", "DH", "ER"], ["IY", "DH", "ER"]])
+        #expect(mistakes[1].tabSeparated == "EITHER\tAY DH ER Z\t1\tAY DH ER\tIY DH ER")
+        let score = G2PMetrics.score(predictions: predictions, references: references)
+        #expect(score.wordErrors == mistakes.count)
+        #expect(score.phonemeErrors == mistakes.map(\.edits).reduce(0, +))
+    }
+
     @Test("dictionary lines parse; a malformed line names its number")
     func dictionary() throws {
         let entries = try G2PDictionary.parse("ABBE\tAE B IY\n\nABBE\tAE B\nzoo\tZ UW\n")

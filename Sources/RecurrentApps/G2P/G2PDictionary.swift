@@ -116,14 +116,71 @@ public enum G2PMetrics {
         precondition(predictions.count == references.count, "G2PMetrics.score: \(predictions.count) predictions for \(references.count) words")
         var score = Score()
         for (prediction, refs) in zip(predictions, references) {
-            precondition(!refs.isEmpty, "G2PMetrics.score: a word without references")
-            let best = refs.map { (distance: editDistance(prediction, $0), length: $0.count) }
-                .min { ($0.distance, $0.length) < ($1.distance, $1.length) }!
+            let best = closestReference(prediction, refs)
             score.words += 1
             if best.distance > 0 { score.wordErrors += 1 }
             score.phonemeErrors += best.distance
-            score.referencePhonemes += best.length
+            score.referencePhonemes += refs[best.index].count
         }
         return score
+    }
+
+    /// A word the model got wrong.
+    public struct Mistake: Equatable, Sendable {
+        /// The word, as in the test dictionary.
+        public var word: String
+        /// The model's phonemes.
+        public var predicted: [String]
+        /// Every reference pronunciation of the word, the closest to `predicted` first.
+        public var references: [[String]]
+        /// Edits from `predicted` to the closest reference (at least 1).
+        public var edits: Int
+
+        /// Makes a mistake record.
+        public init(word: String, predicted: [String], references: [[String]], edits: Int) {
+            self.word = word
+            self.predicted = predicted
+            self.references = references
+            self.edits = edits
+        }
+
+        /// `WORD<TAB>PREDICTED<TAB>EDITS<TAB>REFERENCE[<TAB>REFERENCE…]`, phonemes separated by spaces.
+        public var tabSeparated: String {
+            ([word, predicted.joined(separator: " "), String(edits)] + references.map { $0.joined(separator: " ") })
+                .joined(separator: "\t")
+        }
+    }
+
+    /// The words whose prediction matches none of their references, in input order.
+    ///
+    /// - Parameters:
+    ///   - words: the words, one per prediction.
+    ///   - predictions: one phoneme sequence per word.
+    ///   - references: the references of each word (at least one each).
+    public static func mistakes(words: [String], predictions: [[String]], references: [[[String]]]) -> [Mistake] {
+        precondition(words.count == predictions.count && predictions.count == references.count,
+                     "G2PMetrics.mistakes: \(words.count) words, \(predictions.count) predictions, \(references.count) reference lists")
+        var mistakes: [Mistake] = []
+        for ((word, prediction), refs) in zip(zip(words, predictions), references) {
+            let best = closestReference(prediction, refs)
+            guard best.distance > 0 else { continue }
+            var ordered = refs
+            ordered.swapAt(0, best.index)
+            mistakes.append(Mistake(word: word, predicted: prediction, references: ordered, edits: best.distance))
+        }
+        return mistakes
+    }
+
+    /// The reference closest to `prediction` (fewest edits; then the shorter; then the first) and its distance.
+    static func closestReference(_ prediction: [String], _ references: [[String]]) -> (index: Int, distance: Int) {
+        precondition(!references.isEmpty, "G2PMetrics: a word without references")
+        var best = (index: 0, distance: editDistance(prediction, references[0]))
+        for index in references.indices.dropFirst() {
+            let distance = editDistance(prediction, references[index])
+            if (distance, references[index].count) < (best.distance, references[best.index].count) {
+                best = (index, distance)
+            }
+        }
+        return best
     }
 }

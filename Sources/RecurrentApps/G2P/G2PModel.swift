@@ -188,8 +188,16 @@ public final class G2PModel {
 
     /// Scores the model on a dictionary (several references per word allowed).
     public func evaluate(_ entries: [G2PEntry], beamWidth: Int = 1) throws -> G2PMetrics.Score {
+        try evaluateWithMistakes(entries, beamWidth: beamWidth).score
+    }
+
+    /// Scores the model on a dictionary and lists the words it got wrong (in first-seen order), for error
+    /// analysis (`recurrent g2p eval --errors FILE`).
+    public func evaluateWithMistakes(_ entries: [G2PEntry], beamWidth: Int = 1) throws -> (score: G2PMetrics.Score, mistakes: [G2PMetrics.Mistake]) {
         let groups = G2PDictionary.grouped(entries)
-        let predictions = try pronounceAll(groups.map(\.word), beamWidth: beamWidth)
-        return G2PMetrics.score(predictions: predictions, references: groups.map(\.pronunciations))
+        let words = groups.map(\.word), references = groups.map(\.pronunciations)
+        let predictions = try pronounceAll(words, beamWidth: beamWidth)
+        return (G2PMetrics.score(predictions: predictions, references: references),
+                G2PMetrics.mistakes(words: words, predictions: predictions, references: references))
     }
 }
