@@ -8,7 +8,7 @@ struct G2PCommand: ParsableCommand {
         commandName: "g2p",
         abstract: "Grapheme-to-phoneme: pronounce words (ARPAbet without stress), train and evaluate models.",
         discussion: "`recurrent g2p WORD…` pronounces with the shipped model (Models/g2p, or $RECURRENT_MODELS/g2p).",
-        subcommands: [G2PPronounce.self, G2PTrain.self, G2PEval.self, G2PConvert.self],
+        subcommands: [G2PPronounce.self, G2PTrain.self, G2PEval.self, G2PConvert.self, G2PAverage.self],
         defaultSubcommand: G2PPronounce.self)
 }
 
@@ -172,7 +172,12 @@ struct G2PEval: ParsableCommand {
     var model: String?
 
     @Option(help: "Test dictionary (WORD<TAB>PHONEMES), e.g. g014b2b.ref.")
-    var test: String
+    var test: String?
+
+    @Option(help: "Instead of --test, score the dev words `g2p train` holds out of this training dictionary (same --dev-words and --seed).")
+    var devOf: String?
+    @Option(help: "Held-out dev words (with --dev-of).") var devWords = 3000
+    @Option(help: "The training run's random seed (with --dev-of).") var seed: UInt64 = 1
 
     @Option(help: "Beam width (1 = batched greedy decoding).")
     var beam = 5
@@ -182,6 +187,8 @@ struct G2PEval: ParsableCommand {
 
     func validate() throws {
         guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        guard (test == nil) != (devOf == nil) else { throw ValidationError("give exactly one of --test FILE and --dev-of TRAIN_FILE") }
+        guard devWords >= 1 else { throw ValidationError("--dev-words must be at least 1") }
         if let errors {  // fail before a long evaluation, not after it
             let folder = URL(fileURLWithPath: errors).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: folder) else {
@@ -193,7 +200,12 @@ struct G2PEval: ParsableCommand {
     func run() throws {
         try cleanly {
             let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
-            let entries = try G2PDictionary.read(URL(fileURLWithPath: test))
+            let entries: [G2PEntry]
+            if let devOf {
+                entries = G2PDictionary.split(try G2PDictionary.read(URL(fileURLWithPath: devOf)), heldOutWords: devWords, seed: seed).heldOut
+            } else {
+                entries = try G2PDictionary.read(URL(fileURLWithPath: test!))
+            }
             let start = Date()
             let (score, mistakes) = try g2p.evaluateWithMistakes(entries, beamWidth: beam)
             print(String(format: "words %d  WER %.2f%% (%d wrong)  PER %.2f%% (%d edits / %d phonemes)  beam %d  %.1f s",
@@ -227,17 +239,43 @@ struct G2PConvert: ParsableCommand {
 
     func run() throws {
         try cleanly {
-            let g2p = try G2PModel(contentsOf: URL(fileURLWithPath: model))
-            let storage: SafeTensorsWriter.FloatFormat = format == "f32" ? .f32 : format == "f16" ? .f16 : .int8Rows
-            g2p.trainingInfo["weights_storage"] = format == "int8" ? "int8, one f32 scale per matrix row; vectors f16" : format
-            do {
-                try g2p.save(to: URL(fileURLWithPath: out), format: storage)
-            } catch {
-                let reason = error is SafeTensorsError ? "\(error)" : error.localizedDescription
-                throw ValidationError("cannot write \(out): \(reason)")
-            }
-            let size = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-            print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format, Double(size) / 1e6))
+            try G2PConvert.save(try G2PModel(contentsOf: URL(fileURLWithPath: model)), to: out, format: format)
+        }
+    }
+
+    /// Saves `g2p` to `out` with weights stored as `format` (f32, f16 or int8) and reports the file size.
+    static func save(_ g2p: G2PModel, to out: String, format: String) throws {
+        let storage: SafeTensorsWriter.FloatFormat = format == "f32" ? .f32 : format == "f16" ? .f16 : .int8Rows
+        g2p.trainingInfo["weights_storage"] = format == "int8" ? "int8, one f32 scale per matrix row; vectors f16" : format
+        do {
+            try g2p.save(to: URL(fileURLWithPath: out), format: storage)
+        } catch {
+            let reason = error is SafeTensorsError ? "\(error)" : error.localizedDescription
+            throw ValidationError("cannot write \(out): \(reason)")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
+        print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format, Double(size) / 1e6))
+    }
+}
+
+struct G2PAverage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "average",
+        abstract: "Average the weights of models of one architecture (checkpoint averaging) into a new model.")
+
+    @Option(name: .customLong("model"), help: "A model directory to average (give two or more).") var models: [String] = []
+    @Option(help: "Model directory to write.") var out: String
+    @Option(help: "Weight storage: f32, f16 or int8.") var format: String = "f16"
+
+    func validate() throws {
+        guard models.count >= 2 else { throw ValidationError("give at least two --model directories") }
+        guard ["f32", "f16", "int8"].contains(format) else { throw ValidationError("--format must be one of: f32, f16, int8") }
+    }
+
+    func run() throws {
+        try cleanly {
+            let averaged = try G2PModel.averaging(models.map { URL(fileURLWithPath: $0) })
+            try G2PConvert.save(averaged, to: out, format: format)
         }
     }
 }

@@ -111,6 +111,30 @@ struct G2PTests {
         #expect(throws: G2PError.self) { try G2PModel(contentsOf: directory.appendingPathComponent("missing")) }
     }
 
+    @Test("averaging saved models gives the mean of their weights; different architectures are refused")
+    func averaging() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("g2p-average-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let first = try tinyG2P(seed: 4), second = try tinyG2P(seed: 5)
+        let a = root.appendingPathComponent("a"), b = root.appendingPathComponent("b"), c = root.appendingPathComponent("c")
+        try first.save(to: a, format: .f32)
+        try second.save(to: b, format: .f32)
+        let averaged = try G2PModel.averaging([a, b])
+        let x = first.network.stateDict(), y = second.network.stateDict(), mean = averaged.network.stateDict()
+        #expect(Set(mean.keys) == Set(x.keys))
+        for (key, tensor) in mean {
+            for (i, value) in tensor.scalars.enumerated() {
+                #expect(abs(value - (x[key]!.scalars[i] + y[key]!.scalars[i]) / 2) <= 1e-6, "\(key)[\(i)]")
+            }
+        }
+        #expect(averaged.trainingInfo["weights"]?.hasPrefix("mean of 2 models") == true)
+        let wider = try G2PModel(letters: first.letters.tokens.dropFirst(2).map { $0 }, phonemes: ["AA", "B", "K", "T", "W"],
+                                 maximumWordLength: 12, maximumPhonemes: 6, seed: 1) { $0.encoderHiddenSize = 4 }
+        try wider.save(to: c, format: .f32)
+        #expect(throws: G2PError.self) { try G2PModel.averaging([a, c]) }
+        #expect(throws: G2PError.self) { try G2PModel.averaging([a, root.appendingPathComponent("missing")]) }
+    }
+
     @Test("a model saved with int8 weights loads with every weight within half a quantization step")
     func int8RoundTrip() throws {
         let model = try tinyG2P(seed: 6)

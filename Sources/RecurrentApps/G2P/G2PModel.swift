@@ -118,6 +118,34 @@ public final class G2PModel {
                              to: directory.appendingPathComponent("config.json"))
     }
 
+    /// Loads models of one architecture and vocabularies and returns the first with its weights replaced by
+    /// the mean of all their weights (checkpoint averaging; see `WeightAveraging`).
+    ///
+    /// - Parameter directories: two or more model directories.
+    /// - Throws: `G2PError.invalidModel` naming the first directory that cannot be read or differs from the first.
+    public static func averaging(_ directories: [URL]) throws -> G2PModel {
+        guard let first = directories.first else { throw G2PError.invalidModel(path: "", reason: "no models to average") }
+        let base = try G2PModel(contentsOf: first)
+        var stateDicts = [base.network.stateDict()]
+        for directory in directories.dropFirst() {
+            let other = try G2PModel(contentsOf: directory)
+            guard other.network.configuration == base.network.configuration else {
+                throw G2PError.invalidModel(path: directory.path, reason: "its network configuration differs from \(first.path)'s")
+            }
+            guard other.letters == base.letters, other.phonemes == base.phonemes else {
+                throw G2PError.invalidModel(path: directory.path, reason: "its vocabularies differ from \(first.path)'s")
+            }
+            stateDicts.append(other.network.stateDict())
+        }
+        do {
+            try base.network.load(stateDict: try WeightAveraging.average(stateDicts))
+        } catch {
+            throw G2PError.invalidModel(path: first.path, reason: "\(error)")
+        }
+        base.trainingInfo["weights"] = "mean of \(directories.count) models' weights: \(directories.map(\.lastPathComponent).joined(separator: ", "))"
+        return base
+    }
+
     /// The letter ids of a word (upper-cased, surrounding blanks removed).
     ///
     /// - Throws: `G2PError.emptyWord`, `.unknownCharacters`, `.wordTooLong`.
