@@ -119,7 +119,8 @@ struct G2PTrain: ParsableCommand {
     @Option(help: "Stop after this many minutes (0 = no limit).") var maxMinutes: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Continue training from this model directory (same seed and --dev-words keep the same dev split).") var initialModel: String?
-    @Option(help: "Seconds already spent training --initial-model (for the recorded training time).") var previousSeconds: Double = 0
+    @Option(help: "Seconds already spent training --initial-model (for the recorded training time; default: its recorded training_seconds).") var previousSeconds: Double?
+    @Option(help: "Epochs already spent training --initial-model (for the recorded epochs_total; default: its recorded count).") var previousEpochs: Double?
 
     func validate() throws {
         guard G2PLearningRateSchedule(rawValue: schedule) != nil else {
@@ -155,6 +156,7 @@ struct G2PTrain: ParsableCommand {
             options.seed = seed
             options.initialModel = initialModel.map { URL(fileURLWithPath: $0) }
             options.previousSeconds = previousSeconds
+            options.previousEpochs = previousEpochs
             let summary = try G2PTrainer.train(entries, options: options, output: URL(fileURLWithPath: out)) { line in
                 print(line)
                 fflush(stdout)

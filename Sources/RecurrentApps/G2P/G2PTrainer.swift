@@ -49,8 +49,12 @@ public struct G2PTrainingOptions: Sendable {
     /// A saved model to continue from (its configuration replaces the size options; the dev split is
     /// the same for the same seed and dev word count).
     public var initialModel: URL? = nil
-    /// Seconds already spent on `initialModel` (added to the reported training time).
-    public var previousSeconds: Double = 0
+    /// Seconds already spent on `initialModel` (added to the reported training time); nil reads its
+    /// recorded `training_seconds`.
+    public var previousSeconds: Double? = nil
+    /// Epochs already spent on `initialModel` (added to the recorded `epochs_total`); nil reads its recorded
+    /// `epochs_total`, or else its `epochs`.
+    public var previousEpochs: Double? = nil
 
     /// The defaults.
     public init() {}
@@ -108,6 +112,9 @@ public enum G2PTrainer {
             c.attentionScore = options.attentionScore
             c.dropout = options.dropout
         }
+        let recorded = options.initialModel == nil ? [:] : model.trainingInfo
+        let previousSeconds = options.previousSeconds ?? recorded["training_seconds"].flatMap(Double.init) ?? 0
+        let previousEpochs = options.previousEpochs ?? (recorded["epochs_total"] ?? recorded["epochs"]).flatMap(Double.init) ?? 0
         let network = model.network
         var examples: [(source: [Int], target: [Int])] = []
         for entry in trainEntries {
@@ -188,8 +195,9 @@ public enum G2PTrainer {
                         var info = [
                             "data": "CMUdict g014b2b.train minus \(options.devWords) held-out dev words",
                             "epochs": String(format: "%.2f", epochsDone),
+                            "epochs_total": String(format: "%.2f", previousEpochs + epochsDone),
                             "dev_wer_greedy": String(format: "%.4f", wer), "dev_per_greedy": String(format: "%.4f", per),
-                            "training_seconds": String(format: "%.0f", options.previousSeconds + Date().timeIntervalSince(started)),
+                            "training_seconds": String(format: "%.0f", previousSeconds + Date().timeIntervalSince(started)),
                         ]
                         if averaged, let average { info["weights"] = "exponential moving average, decay \(average.decay)" }
                         model.trainingInfo = info
