@@ -33,16 +33,9 @@ enum ModelLocator {
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path) }) {
             return found
         }
-        throw G2PError.modelNotFound(searched: candidates.map(\.path))
-    }
-}
-
-/// Turns library errors into ArgumentParser's clean exit with a message.
-func cleanly<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as G2PError {
-        throw ValidationError("\(error)")
+        var searched: [String] = []
+        for path in candidates.map(\.standardizedFileURL.path) where !searched.contains(path) { searched.append(path) }
+        throw CommandFailure(description: "no '\(name)' model found; looked in: \(searched.joined(separator: ", ")) (pass --model DIR or set RECURRENT_MODELS)")
     }
 }
 

@@ -11,14 +11,6 @@ struct TranslateCommand: ParsableCommand {
         defaultSubcommand: TranslateSentences.self)
 }
 
-func translatorCleanly<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as TranslatorError {
-        throw ValidationError(error.description)
-    }
-}
-
 struct TranslateSentences: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sentence", abstract: "Translate each sentence.")
 
@@ -32,7 +24,7 @@ struct TranslateSentences: ParsableCommand {
     }
 
     func run() throws {
-        try translatorCleanly {
+        try cleanly {
             let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
             var failures = 0
             for (index, sentence) in sentences.enumerated() {
@@ -93,7 +85,7 @@ struct TranslateEval: ParsableCommand {
     @Option(help: "Beam width (1 = batched greedy).") var beam = 1
 
     func run() throws {
-        try translatorCleanly {
+        try cleanly {
             let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
             let text = try String(contentsOfFile: test, encoding: .utf8)
             let pairs = text.split(separator: "\n").compactMap { line -> TranslationPair? in

@@ -69,6 +69,9 @@ struct G2PTests {
         // Alternative references on one line, as in g014b2b.ref.
         #expect(try G2PDictionary.parse("ABS\tAE B Z\tEY B IY EH S\n") == [G2PEntry(word: "ABS", phonemes: ["AE", "B", "Z"]),
                                                                           G2PEntry(word: "ABS", phonemes: ["EY", "B", "IY", "EH", "S"])])
+        #expect(throws: G2PError.unreadableFile(path: "/nonexistent/g2p.dict", reason: "No such file or directory")) {
+            try G2PDictionary.read(URL(fileURLWithPath: "/nonexistent/g2p.dict"))
+        }
         #expect(throws: G2PError.fileFormat(path: "<text>", line: 2, reason: "expected WORD<TAB>PHONEMES[<TAB>PHONEMES…]")) {
             try G2PDictionary.parse("A\tEY\nB\n")
         }

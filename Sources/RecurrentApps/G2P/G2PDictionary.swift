@@ -21,9 +21,15 @@ public struct G2PEntry: Equatable, Sendable {
 public enum G2PDictionary {
     /// Parses a dictionary file.
     ///
-    /// - Throws: `G2PError.fileFormat` naming the line of a malformed entry; file errors as thrown by Foundation.
+    /// - Throws: `G2PError.fileFormat` naming the line of a malformed entry; `.unreadableFile` when the
+    ///   file cannot be read as UTF-8 text.
     public static func read(_ url: URL) throws -> [G2PEntry] {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw G2PError.unreadableFile(path: url.path, reason: ErrorText.reason(error))
+        }
         return try parse(text, name: url.path)
     }
 

@@ -99,7 +99,7 @@ public final class G2PModel {
         } catch let error as G2PError {
             throw error
         } catch {
-            throw G2PError.invalidModel(path: path, reason: "\(error)")
+            throw G2PError.invalidModel(path: path, reason: ErrorText.file(error))
         }
     }
 

@@ -209,7 +209,7 @@ public struct Vocabulary: Equatable, Sendable {
         do {
             document = try JSONDecoder().decode(Document.self, from: data)
         } catch {
-            throw .invalidFile(path: path, reason: "malformed JSON or missing fields (\(Vocabulary.describe(error)))")
+            throw .invalidFile(path: path, reason: "malformed JSON or missing fields (\(ErrorText.coding(error)))")
         }
         guard document.format == Vocabulary.formatName else {
             throw .invalidFile(path: path, reason: "format is '\(document.format)', expected '\(Vocabulary.formatName)'")
@@ -261,15 +261,5 @@ public struct Vocabulary: Equatable, Sendable {
             throw .io(path: url.path, reason: "cannot read the file: \(error.localizedDescription)")
         }
         try self.init(jsonData: data, path: url.path)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case DecodingError.dataCorrupted(let context): return context.debugDescription.replacingOccurrences(of: "\n", with: " ")
-        default: return "\(error)"
-        }
     }
 }

@@ -51,7 +51,7 @@ public struct Checkpoint<Config: Codable> {
         do {
             document = try CheckpointJSON.decoder().decode(CheckpointDocument<Config>.self, from: data)
         } catch {
-            throw CheckpointError.invalidFile(path: trainingURL.path, reason: CheckpointJSON.describe(error))
+            throw CheckpointError.invalidFile(path: trainingURL.path, reason: ErrorText.coding(error))
         }
         guard document.format == CheckpointDocument<Config>.formatName else {
             throw CheckpointError.invalidFile(path: trainingURL.path, reason: "format is '\(document.format)', expected '\(CheckpointDocument<Config>.formatName)'")
@@ -106,7 +106,7 @@ public struct Checkpoint<Config: Codable> {
         do {
             data = try CheckpointJSON.encoder().encode(document)
         } catch {
-            throw CheckpointError.invalidValue(name: "training.json", reason: CheckpointJSON.describe(error))
+            throw CheckpointError.invalidValue(name: "training.json", reason: ErrorText.coding(error))
         }
         do {
             try AtomicFile.write(Array(data) + [UInt8(ascii: "\n")], to: trainingURL)
@@ -154,28 +154,5 @@ enum CheckpointJSON {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return decoder
-    }
-
-    /// A one-line explanation of a coding error, with the JSON path.
-    static func describe(_ error: Error) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        let text: String
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            text = "missing key '\(key.stringValue)' at \(path(context.codingPath))"
-        case DecodingError.typeMismatch(let type, let context):
-            text = "expected \(type) at \(path(context.codingPath))"
-        case DecodingError.valueNotFound(let type, let context):
-            text = "expected \(type) at \(path(context.codingPath)), found null"
-        case DecodingError.dataCorrupted(let context):
-            text = "\(context.debugDescription) at \(path(context.codingPath))"
-        case EncodingError.invalidValue(_, let context):
-            text = "cannot encode the value at \(path(context.codingPath)): \(context.debugDescription)"
-        default:
-            text = "\(error)"
-        }
-        return text.replacingOccurrences(of: "\n", with: " ")
     }
 }
