@@ -22,9 +22,6 @@ func cleanly<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ExitCode {
         throw error
     } catch {
-        let domain = (error as NSError).domain
-        let isFoundationError = domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain
-            || error is DecodingError || error is EncodingError
-        throw CommandFailure(description: isFoundationError ? ErrorText.file(error) : "\(error)".replacingOccurrences(of: "\n", with: " "))
+        throw CommandFailure(description: ErrorText.file(error))
     }
 }

@@ -208,11 +208,7 @@ struct G2PEval: ParsableCommand {
                          score.phonemeErrors, score.referencePhonemes, beam, Date().timeIntervalSince(start)))
             if let errors {
                 let header = "# word\tpredicted\tedits\treference (closest first)\t…\n"
-                do {
-                    try AtomicFile.write(text: header + mistakes.map { $0.tabSeparated + "\n" }.joined(), to: URL(fileURLWithPath: errors))
-                } catch {
-                    throw ValidationError("\(error)")
-                }
+                try AtomicFile.write(text: header + mistakes.map { $0.tabSeparated + "\n" }.joined(), to: URL(fileURLWithPath: errors))
                 print("\(mistakes.count) wrong words written to \(errors)")
             }
         }
@@ -226,11 +222,7 @@ struct G2PConvert: ParsableCommand {
 
     @Option(help: "Model directory to read.") var model: String
     @Option(help: "Model directory to write.") var out: String
-    @Option(help: "Weight storage: f32, f16 or int8.") var format: String = "int8"
-
-    func validate() throws {
-        guard ["f32", "f16", "int8"].contains(format) else { throw ValidationError("--format must be one of: f32, f16, int8") }
-    }
+    @Option(help: "Weight storage: f32, f16 or int8.") var format: WeightStorage = .int8
 
     func run() throws {
         try cleanly {
@@ -238,19 +230,33 @@ struct G2PConvert: ParsableCommand {
         }
     }
 
-    /// Saves `g2p` to `out` with weights stored as `format` (f32, f16 or int8) and reports the file size.
-    static func save(_ g2p: G2PModel, to out: String, format: String) throws {
-        let storage: SafeTensorsWriter.FloatFormat = format == "f32" ? .f32 : format == "f16" ? .f16 : .int8Rows
-        g2p.trainingInfo["weights_storage"] = format == "int8" ? "int8, one f32 scale per matrix row; vectors f16" : format
+    /// Saves `g2p` to `out` with weights stored as `format` and reports the file size.
+    static func save(_ g2p: G2PModel, to out: String, format: WeightStorage) throws {
+        g2p.trainingInfo["weights_storage"] = format.summary
         do {
-            try g2p.save(to: URL(fileURLWithPath: out), format: storage)
+            try g2p.save(to: URL(fileURLWithPath: out), format: format.floatFormat)
         } catch {
-            let reason = error is SafeTensorsError ? "\(error)" : error.localizedDescription
-            throw ValidationError("cannot write \(out): \(reason)")
+            throw CommandFailure(description: "cannot write \(out): \(ErrorText.reason(error))")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-        print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format, Double(size) / 1e6))
+        print(String(format: "wrote %@ (%@ weights, model.safetensors %.2f MB)", out, format.rawValue, Double(size) / 1e6))
     }
+}
+
+/// How `g2p convert` and `g2p average` store weights.
+enum WeightStorage: String, CaseIterable, ExpressibleByArgument {
+    case f32, f16, int8
+
+    var floatFormat: SafeTensorsWriter.FloatFormat {
+        switch self {
+        case .f32: return .f32
+        case .f16: return .f16
+        case .int8: return .int8Rows
+        }
+    }
+
+    /// What the model's config records as `weights_storage`.
+    var summary: String { self == .int8 ? "int8, one f32 scale per matrix row; vectors f16" : rawValue }
 }
 
 struct G2PAverage: ParsableCommand {
@@ -260,11 +266,10 @@ struct G2PAverage: ParsableCommand {
 
     @Option(name: .customLong("model"), help: "A model directory to average (give two or more).") var models: [String] = []
     @Option(help: "Model directory to write.") var out: String
-    @Option(help: "Weight storage: f32, f16 or int8.") var format: String = "f16"
+    @Option(help: "Weight storage: f32, f16 or int8.") var format: WeightStorage = .f16
 
     func validate() throws {
         guard models.count >= 2 else { throw ValidationError("give at least two --model directories") }
-        guard ["f32", "f16", "int8"].contains(format) else { throw ValidationError("--format must be one of: f32, f16, int8") }
     }
 
     func run() throws {

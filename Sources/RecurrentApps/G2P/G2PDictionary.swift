@@ -119,16 +119,7 @@ public enum G2PMetrics {
     ///   - predictions: one phoneme sequence per word.
     ///   - references: the references of each word (at least one each).
     public static func score(predictions: [[String]], references: [[[String]]]) -> Score {
-        precondition(predictions.count == references.count, "G2PMetrics.score: \(predictions.count) predictions for \(references.count) words")
-        var score = Score()
-        for (prediction, refs) in zip(predictions, references) {
-            let best = closestReference(prediction, refs)
-            score.words += 1
-            if best.distance > 0 { score.wordErrors += 1 }
-            score.phonemeErrors += best.distance
-            score.referencePhonemes += refs[best.index].count
-        }
-        return score
+        report(words: [String](repeating: "", count: predictions.count), predictions: predictions, references: references).score
     }
 
     /// A word the model got wrong.
@@ -164,17 +155,27 @@ public enum G2PMetrics {
     ///   - predictions: one phoneme sequence per word.
     ///   - references: the references of each word (at least one each).
     public static func mistakes(words: [String], predictions: [[String]], references: [[[String]]]) -> [Mistake] {
+        report(words: words, predictions: predictions, references: references).mistakes
+    }
+
+    /// The score (see `score(predictions:references:)`) and the mistakes (see `mistakes(words:predictions:references:)`)
+    /// in one pass, each word compared with its references once.
+    public static func report(words: [String], predictions: [[String]], references: [[[String]]]) -> (score: Score, mistakes: [Mistake]) {
         precondition(words.count == predictions.count && predictions.count == references.count,
-                     "G2PMetrics.mistakes: \(words.count) words, \(predictions.count) predictions, \(references.count) reference lists")
-        var mistakes: [Mistake] = []
+                     "G2PMetrics: \(words.count) words, \(predictions.count) predictions, \(references.count) reference lists")
+        var score = Score(), mistakes: [Mistake] = []
         for ((word, prediction), refs) in zip(zip(words, predictions), references) {
             let best = closestReference(prediction, refs)
+            score.words += 1
+            score.phonemeErrors += best.distance
+            score.referencePhonemes += refs[best.index].count
             guard best.distance > 0 else { continue }
+            score.wordErrors += 1
             var ordered = refs
             ordered.swapAt(0, best.index)
             mistakes.append(Mistake(word: word, predicted: prediction, references: ordered, edits: best.distance))
         }
-        return mistakes
+        return (score, mistakes)
     }
 
     /// The reference closest to `prediction` (fewest edits; then the shorter; then the first) and its distance.

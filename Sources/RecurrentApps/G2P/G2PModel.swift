@@ -225,7 +225,6 @@ public final class G2PModel {
         let groups = G2PDictionary.grouped(entries)
         let words = groups.map(\.word), references = groups.map(\.pronunciations)
         let predictions = try pronounceAll(words, beamWidth: beamWidth)
-        return (G2PMetrics.score(predictions: predictions, references: references),
-                G2PMetrics.mistakes(words: words, predictions: predictions, references: references))
+        return G2PMetrics.report(words: words, predictions: predictions, references: references)
     }
 }

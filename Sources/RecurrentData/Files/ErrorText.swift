@@ -40,17 +40,14 @@ public enum ErrorText {
     public static func reason(_ error: Error) -> String {
         if error is DecodingError || error is EncodingError { return coding(error) }
         let ns = error as NSError
-        var text = "\(error)"
-        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
-            text = ns.localizedDescription
-            // The underlying POSIX error says it best ("No such file or directory", "Is a directory").
-            if let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }),
-               underlying.domain == NSPOSIXErrorDomain, let message = strerror(Int32(underlying.code)) {
-                text = String(cString: message)
-            } else if ns.domain == NSPOSIXErrorDomain, let message = strerror(Int32(ns.code)) {
-                text = String(cString: message)
-            }
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else {
+            return "\(error)".replacingOccurrences(of: "\n", with: " ")
         }
-        return text.replacingOccurrences(of: "\n", with: " ")
+        // The POSIX error, itself or underlying, says it best ("No such file or directory", "Is a directory").
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : (ns.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+        if let posix, posix.domain == NSPOSIXErrorDomain, let message = strerror(Int32(posix.code)) {
+            return String(cString: message)
+        }
+        return ns.localizedDescription.replacingOccurrences(of: "\n", with: " ")
     }
 }
