@@ -25,3 +25,19 @@ func cleanly<T>(_ body: () throws -> T) throws -> T {
         throw CommandFailure(description: ErrorText.file(error))
     }
 }
+
+/// Runs the library's checks of a command's options inside `validate()`: a `ValidationFailure` becomes a
+/// usage error (exit 64) that names the command-line option, not the library's setting.
+///
+/// - Parameter options: the library's setting name → the option (`"learningRate": "--learning-rate"`);
+///   a setting not listed is turned into kebab case (`batchSize` → `--batch-size`).
+func checkingOptions(_ options: [String: String] = [:], _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as ValidationFailure {
+        let option = options[failure.what] ?? "--" + failure.what.reduce(into: "") { text, character in
+            if character.isUppercase { text += "-" + character.lowercased() } else { text.append(character) }
+        }
+        throw ValidationError("\(option): \(failure.problem)")
+    }
+}

@@ -21,6 +21,7 @@ struct TranslateSentences: ParsableCommand {
 
     func validate() throws {
         guard !sentences.isEmpty else { throw ValidationError("give at least one sentence, e.g. `recurrent translate \"je suis content .\"`") }
+        try checkingOptions { try Check.count(beam, "beam", in: 1...Limits.maximumBeamWidth) }
     }
 
     func run() throws {
@@ -47,7 +48,13 @@ struct TranslateSentences: ParsableCommand {
 }
 
 struct TranslateTrain: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train on eng-fra.txt; held-out pairs go to DIR/test-pairs.txt.")
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train on eng-fra.txt; held-out pairs go to DIR/test-pairs.txt.",
+        discussion: """
+        The test and dev pairs are held out by French sentence: every translation of a held-out sentence is \
+        held out with it, so no test sentence is trained on.
+        """)
 
     @Option(help: "Tatoeba eng-fra.txt.") var train: String
     @Option(help: "Output model directory.") var out: String
@@ -58,24 +65,45 @@ struct TranslateTrain: ParsableCommand {
     @Option(help: "Most epochs.") var epochs = 20
     @Option(help: "Stop after this many minutes (0 = no limit).") var maxMinutes: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "A step whose loss or gradient is not finite: stop (the run fails) or skip (no update).") var onNonFinite: NonFinitePolicy = .stop
+
+    var options: TranslationTrainingOptions {
+        var options = TranslationTrainingOptions()
+        (options.embedding, options.hidden, options.epochs) = (embedding, hidden, epochs)
+        (options.maximumMinutes, options.seed, options.nonFinitePolicy) = (maxMinutes, seed, onNonFinite)
+        return options
+    }
+
+    func validate() throws {
+        try checkingOptions(["maximumMinutes": "--max-minutes"]) {
+            try options.validate()
+            try Check.count(testPairs, "testPairs", in: 1...Int(Int32.max))
+            try Check.count(devPairs, "devPairs", in: 1...Int(Int32.max))
+        }
+    }
 
     func run() throws {
-        let pairs = try TranslationData.read(URL(fileURLWithPath: train))
-        let (rest, test) = TranslationData.split(pairs, heldOut: testPairs, seed: seed)
-        let (trainPairs, dev) = TranslationData.split(rest, heldOut: devPairs, seed: seed &+ 1)
-        let directory = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let lines = test.map { $0.source.joined(separator: " ") + "\t" + $0.target.joined(separator: " ") }.joined(separator: "\n") + "\n"
-        try lines.write(to: directory.appendingPathComponent("test-pairs.txt"), atomically: true, encoding: .utf8)
-        print("\(pairs.count) tutorial pairs: train \(trainPairs.count), dev \(dev.count), test \(test.count)")
-        let best = try Translator.train(trainPairs, dev: dev, output: directory, embedding: embedding, hidden: hidden, epochs: epochs,
-                                        maximumMinutes: maxMinutes, seed: seed) { line in
-            print(line)
-            fflush(stdout)
+        try cleanly {
+            let pairs = try TranslationData.read(URL(fileURLWithPath: train))
+            guard pairs.count > testPairs + devPairs else {
+                throw CommandFailure(description: "\(train): \(pairs.count) usable pairs, not enough for \(testPairs) test and \(devPairs) dev pairs and a training set")
+            }
+            let (rest, test) = TranslationData.split(pairs, heldOut: testPairs, seed: seed)
+            let (trainPairs, dev) = TranslationData.split(rest, heldOut: devPairs, seed: seed &+ 1)
+            guard !trainPairs.isEmpty else {
+                throw CommandFailure(description: "\(train): no training pairs are left after holding out the test and dev sentences")
+            }
+            print("\(pairs.count) tutorial pairs: train \(trainPairs.count), dev \(dev.count), test \(test.count) (held out by source sentence)")
+            let best = try Translator.train(trainPairs, dev: dev, test: test, output: URL(fileURLWithPath: out), options: options) { line in
+                print(line)
+                fflush(stdout)
+            }
+            print(String(format: "done: best dev BLEU %.2f", best * 100))
         }
-        print(String(format: "done: best dev BLEU %.2f", best * 100))
     }
 }
+
+extension NonFinitePolicy: ExpressibleByArgument {}
 
 struct TranslateEval: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Corpus BLEU-4 on SOURCE<TAB>TARGET pairs (e.g. DIR/test-pairs.txt).")
@@ -84,15 +112,14 @@ struct TranslateEval: ParsableCommand {
     @Option(help: "Test pairs, normalized SOURCE<TAB>TARGET per line.") var test: String
     @Option(help: "Beam width (1 = batched greedy).") var beam = 1
 
+    func validate() throws {
+        try checkingOptions { try Check.count(beam, "beam", in: 1...Limits.maximumBeamWidth) }
+    }
+
     func run() throws {
         try cleanly {
             let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
-            let text = try String(contentsOfFile: test, encoding: .utf8)
-            let pairs = text.split(separator: "\n").compactMap { line -> TranslationPair? in
-                let f = line.split(separator: "\t")
-                guard f.count == 2 else { return nil }
-                return TranslationPair(source: f[0].split(separator: " ").map(String.init), target: f[1].split(separator: " ").map(String.init))
-            }
+            let pairs = try TranslationData.readPairs(URL(fileURLWithPath: test))
             let result = try translator.bleu(pairs, beamWidth: beam)
             print(String(format: "pairs %d  BLEU %.2f  beam %d", pairs.count, result.bleu * 100, beam))
             for (pair, hypothesis) in zip(pairs, result.hypotheses).prefix(5) {

@@ -90,6 +90,16 @@ public final class G2PModel {
             guard letters.count == config.seq2seq.sourceVocabularySize, phonemes.count == config.seq2seq.targetVocabularySize else {
                 throw G2PError.invalidModel(path: path, reason: "vocabulary sizes do not match config.json")
             }
+            do {
+                try Check.count(config.maximumWordLength, "config.json: maximumWordLength", in: 1...Limits.maximumSequenceLength)
+                try Check.count(config.maximumPhonemes, "config.json: maximumPhonemes", in: 1...Limits.maximumSequenceLength)
+                try Check.that(config.seq2seq.startID == phonemes.id(of: G2PModel.startToken), "config.json: seq2seq.startID",
+                               "\(config.seq2seq.startID) is not the id of \(G2PModel.startToken) in phonemes.json")
+                try Check.that(config.seq2seq.endID == phonemes.id(of: G2PModel.endToken), "config.json: seq2seq.endID",
+                               "\(config.seq2seq.endID) is not the id of \(G2PModel.endToken) in phonemes.json")
+            } catch {
+                throw G2PError.invalidModel(path: path, reason: error.description)
+            }
             network = try Seq2Seq(configuration: config.seq2seq)
             try network.loadSafeTensors(from: try file("model.safetensors"))
             network.isTraining = false
@@ -103,19 +113,22 @@ public final class G2PModel {
         }
     }
 
-    /// Writes the model directory (created if needed), weights in half precision by default.
+    /// Writes the model directory whole (see `ModelFolder`), weights in half precision by default.
+    /// - Throws: `StateDictError.nonFinite` for a diverged network, `SafeTensorsError` for a value beyond the
+    ///   storage format's range, file errors; the directory is then unchanged.
     public func save(to directory: URL, format: SafeTensorsWriter.FloatFormat = .f16) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try network.saveSafeTensors(to: directory.appendingPathComponent("model.safetensors"), format: format,
-                                    metadata: ["format": "recurrent-g2p-1"])
-        try letters.write(to: directory.appendingPathComponent("letters.json"))
-        try phonemes.write(to: directory.appendingPathComponent("phonemes.json"))
         let config = Config(format: "recurrent-g2p-1", seq2seq: network.configuration, maximumWordLength: maximumWordLength,
                             maximumPhonemes: maximumPhonemes, training: trainingInfo)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(text: String(decoding: try encoder.encode(config), as: UTF8.self) + "\n",
-                             to: directory.appendingPathComponent("config.json"))
+        let text = String(decoding: try encoder.encode(config), as: UTF8.self) + "\n"
+        try ModelFolder.write(to: directory) { folder in
+            try network.saveSafeTensors(to: folder.appendingPathComponent("model.safetensors"), format: format,
+                                        metadata: ["format": "recurrent-g2p-1"])
+            try letters.write(to: folder.appendingPathComponent("letters.json"))
+            try phonemes.write(to: folder.appendingPathComponent("phonemes.json"))
+            try AtomicFile.write(text: text, to: folder.appendingPathComponent("config.json"))
+        }
     }
 
     /// Loads models of one architecture and vocabularies and returns the first with its weights replaced by
@@ -181,7 +194,7 @@ public final class G2PModel {
     /// - Throws: `G2PError` for an empty, over-long or unknown-character word.
     public func pronounce(_ word: String, beamWidth: Int = 5) throws -> G2PPronunciation {
         let ids = try encode(word)
-        let best = try network.beamSearch(ids, width: Swift.max(beamWidth, 1), maximumLength: maximumPhonemes).first!
+        let best = try network.beamSearch(ids, width: beamWidth, maximumLength: maximumPhonemes).first!
         return G2PPronunciation(word: word.trimmingCharacters(in: .whitespacesAndNewlines).uppercased(),
                                 phonemes: symbols(best.tokens), attention: best.attention, logProbability: best.logProbability)
     }

@@ -56,6 +56,9 @@ public struct G2PTrainingOptions: Sendable {
     /// `epochs_total`, or else its `epochs`.
     public var previousEpochs: Double? = nil
 
+    /// What a step with a non-finite loss or gradient does: stop the run (default) or be skipped.
+    public var nonFinitePolicy: NonFinitePolicy = .stop
+
     /// The defaults.
     public init() {}
 }
@@ -127,6 +130,7 @@ public enum G2PTrainer {
         let batchesPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
         let cosine = CosineAnnealing(initialLearningRate: options.learningRate, period: Swift.max(1, options.epochs * batchesPerEpoch),
                                      minimumLearningRate: Swift.min(options.minimumLearningRate, options.learningRate), holdsMinimum: true)
+        let nonFinite = NonFiniteGuard(policy: options.nonFinitePolicy)
         var rng = Xoshiro256StarStar(seed: options.seed &+ 17)
         var bestWER = Double.infinity, bestPER = Double.infinity, badEvaluations = 0, sinceDecay = 0
         var epochsDone = 0.0
@@ -164,12 +168,14 @@ public enum G2PTrainer {
                 let loss = try network.loss(sources: batch.map { examples[$0].source }, targets: batch.map { examples[$0].target },
                                             labelSmoothing: options.labelSmoothing)
                 loss.backward()
-                _ = GradientClipping.clipNorm(of: network.parameters, maxNorm: options.clipNorm)
-                optimizer.step()
-                optimizer.zeroGrad()
-                average?.update()
-                lossSum += Double(loss.item)
-                lossCount += 1
+                let norm = GradientClipping.clipNorm(of: network.parameters, maxNorm: options.clipNorm)
+                if try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: network.parameters) {
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                    average?.update()
+                    lossSum += Double(loss.item)
+                    lossCount += 1
+                }
                 if (b + 1) % 200 == 0 {
                     let rate = Double(b + 1) / Date().timeIntervalSince(epochStart)
                     log(String(format: "epoch %d batch %d/%d loss %.4f lr %.2e (%.1f batches/s, %.0f s elapsed)", epoch, b + 1,
@@ -234,6 +240,7 @@ public enum G2PTrainer {
                 }
             }
         }
+        if nonFinite.skippedSteps > 0 { log("skipped \(nonFinite.skippedSteps) of \(nonFinite.steps) steps with a non-finite loss or gradient") }
         return G2PTrainingSummary(bestDevWER: bestWER, bestDevPER: bestPER, epochs: epochsDone,
                                   seconds: Date().timeIntervalSince(started))
     }

@@ -73,13 +73,27 @@ public struct TaggerArchitecture: Codable, Equatable, Sendable {
         crf = try c.decodeIfPresent(Bool.self, forKey: .crf) ?? false
     }
 
-    /// Checks that every size is usable.
-    /// - Throws: `TaggerError.invalidConfiguration`.
-    public func validate() throws {
-        guard wordDimension > 0, characterDimension > 0, characterHidden > 0, hidden > 0, layerCount > 0,
-              maximumWordLength > 0 else {
-            throw TaggerError.invalidConfiguration("every size must be positive")
+    /// Checks that every size is usable (within `Limits`).
+    /// - Throws: `ValidationFailure` naming the size and its allowed range.
+    public func validate() throws(ValidationFailure) {
+        do {  // (a scope for the list)
+            try Check.widths(["wordDimension": wordDimension, "characterDimension": characterDimension,
+                              "characterHidden": characterHidden, "hidden": hidden])
+            try Check.count(layerCount, "layerCount", in: 1...Limits.maximumLayers)
+            try Check.count(maximumWordLength, "maximumWordLength", in: 1...Limits.maximumSequenceLength)
+            try Check.fraction(dropout, "dropout")
         }
-        guard dropout >= 0 && dropout < 1 else { throw TaggerError.invalidConfiguration("dropout \(dropout) is not in [0, 1)") }
+    }
+
+    /// An upper bound of the parameter count for these sizes and vocabularies (in `Double`: no overflow).
+    public func estimatedParameterCount(words: Int, characters: Int, tags: Int) -> Double {
+        let (wd, cd, ch, h, t) = (Double(wordDimension), Double(characterDimension), Double(characterHidden), Double(hidden), Double(tags))
+        var total = Double(words) * wd + Double(characters) * cd + 2 * 4 * ch * (cd + ch + 2)
+        var input = wd + 2 * ch
+        for _ in 0..<Swift.max(0, Swift.min(layerCount, Limits.maximumLayers)) {
+            total += 2 * 4 * h * (input + h + 2)
+            input = 2 * h
+        }
+        return total + t * (2 * h + 1) + t * (t + 2)
     }
 }

@@ -97,18 +97,22 @@ public final class Tagger {
                                  training: training)
     }
 
-    /// Saves the folder (created if needed; existing files are replaced, each atomically).
+    /// Saves the folder whole (see `ModelFolder`): a reader finds the old folder or the complete new one.
     /// - Parameter format: weight storage, `.f16` (default, half the size) or `.f32`.
+    /// - Throws: `StateDictError.nonFinite` for a diverged network, `SafeTensorsError` for a value beyond the
+    ///   storage format's range, file errors; the folder is then unchanged.
     public func save(to directory: URL, format: SafeTensorsWriter.FloatFormat = .f16) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try vocabularies.words.write(to: directory.appendingPathComponent(FileName.words))
-        try vocabularies.characters.vocabulary.write(to: directory.appendingPathComponent(FileName.characters))
-        try vocabularies.tags.write(to: directory.appendingPathComponent(FileName.tags))
-        try model.saveSafeTensors(to: directory.appendingPathComponent(FileName.weights), format: format,
-                                  metadata: ["format": "pt", "recurrent": TaggerModelConfiguration.formatName])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](encoder.encode(configuration)), to: directory.appendingPathComponent(FileName.configuration))
+        let configurationBytes = [UInt8](try encoder.encode(configuration))
+        try ModelFolder.write(to: directory) { folder in
+            try model.saveSafeTensors(to: folder.appendingPathComponent(FileName.weights), format: format,
+                                      metadata: ["format": "pt", "recurrent": TaggerModelConfiguration.formatName])
+            try vocabularies.words.write(to: folder.appendingPathComponent(FileName.words))
+            try vocabularies.characters.vocabulary.write(to: folder.appendingPathComponent(FileName.characters))
+            try vocabularies.tags.write(to: folder.appendingPathComponent(FileName.tags))
+            try AtomicFile.write(configurationBytes, to: folder.appendingPathComponent(FileName.configuration))
+        }
     }
 
     /// Loads a saved folder.
@@ -136,7 +140,14 @@ public final class Tagger {
         guard configuration.format == TaggerModelConfiguration.formatName, configuration.version == 1 else {
             throw TaggerError.invalidModel(path: directory.path, reason: "config.json is not a version-1 recurrent.tagger configuration")
         }
-        do { try configuration.architecture.validate() } catch { throw invalid(FileName.configuration, error) }
+        do {
+            try configuration.architecture.validate()
+            try Check.count(configuration.wordCount, "wordCount", in: 2...Limits.maximumVocabulary)
+            try Check.count(configuration.characterCount, "characterCount", in: 2...Limits.maximumVocabulary)
+            try Check.count(configuration.tagCount, "tagCount", in: 1...Limits.maximumVocabulary)
+            try Check.parameterCount(configuration.architecture.estimatedParameterCount(
+                words: configuration.wordCount, characters: configuration.characterCount, tags: configuration.tagCount), "the configuration")
+        } catch { throw invalid(FileName.configuration, error) }
         func vocabulary(_ name: String, expected: Int) throws -> Vocabulary {
             let url = try file(name)
             let vocabulary: Vocabulary

@@ -107,24 +107,26 @@ public struct TaggerTrainingOptions: Codable, Equatable, Sendable {
         cropProbability = try c.decodeIfPresent(Float.self, forKey: .cropProbability) ?? 0
     }
 
-    /// Checks the ranges.
-    /// - Throws: `TaggerError.invalidConfiguration`.
-    public func validate() throws {
+    /// Checks the ranges (see `Limits`), before any work.
+    /// - Throws: `ValidationFailure` naming the setting and its allowed range.
+    public func validate() throws(ValidationFailure) {
         try architecture.validate()
-        guard epochs > 0, patience > 0, batchSize > 0, batchTokens >= 0, bucketWidth >= 0 else {
-            throw TaggerError.invalidConfiguration("epochs, patience and batch size must be positive, the bucket width ≥ 0")
-        }
-        guard minimumWordCount >= 1, minimumCharacterCount >= 1, maximumWordCount.map({ $0 > 2 }) ?? true else {
-            throw TaggerError.invalidConfiguration("the word count cut-off must be ≥ 1 and the word limit > 2")
-        }
-        guard learningRate > 0, clipNorm >= 0 else {
-            throw TaggerError.invalidConfiguration("the learning rate must be positive and the clipping norm ≥ 0")
-        }
-        guard finalPunctuationDropout >= 0 && finalPunctuationDropout <= 1, cropProbability >= 0 && cropProbability <= 1 else {
-            throw TaggerError.invalidConfiguration("the final-punctuation dropout and the crop probability must be in [0, 1]")
-        }
-        guard wordDropout >= 0, learningRateDecay > 0 && learningRateDecay <= 1, decayPatience > 0 else {
-            throw TaggerError.invalidConfiguration("word dropout must be ≥ 0, the decay in (0, 1] and the decay patience positive")
+        do {  // (a scope for the list)
+            try Check.count(epochs, "epochs", in: 1...Limits.maximumEpochs)
+            try Check.count(patience, "patience", in: 1...Limits.maximumEpochs)
+            try Check.count(batchSize, "batchSize", in: 1...Limits.maximumBatchSize)
+            try Check.count(batchTokens, "batchTokens", in: 0...Limits.maximumBatchTokens)
+            try Check.count(bucketWidth, "bucketWidth", in: 0...Limits.maximumSequenceLength)
+            try Check.count(minimumWordCount, "minimumWordCount", in: 1...Int(Int32.max))
+            try Check.count(minimumCharacterCount, "minimumCharacterCount", in: 1...Int(Int32.max))
+            if let maximumWordCount { try Check.count(maximumWordCount, "maximumWordCount", in: 3...Limits.maximumVocabulary) }
+            try Check.learningRate(learningRate, "learningRate")
+            try Check.number(clipNorm, "clipNorm", in: 0...1e9)
+            try Check.number(finalPunctuationDropout, "finalPunctuationDropout", in: 0...1)
+            try Check.number(cropProbability, "cropProbability", in: 0...1)
+            try Check.number(wordDropout, "wordDropout", in: 0...1e9)
+            try Check.number(learningRateDecay, "learningRateDecay", in: 1e-9...1)
+            try Check.count(decayPatience, "decayPatience", in: 1...Limits.maximumEpochs)
         }
     }
 }
@@ -170,6 +172,8 @@ public struct TaggerTrainer {
     public var progressStyle: ProgressReporter.Style?
     /// Receives the run's log lines (defaults to standard error).
     public var log: (String) -> Void
+    /// What a step with a non-finite loss or gradient does: stop the run (default) or be skipped.
+    public var nonFinitePolicy: NonFinitePolicy = .stop
 
     /// Makes a trainer.
     public init(options: TaggerTrainingOptions, outputDirectory: URL? = nil, checkpointDirectory: URL? = nil,
@@ -230,6 +234,7 @@ public struct TaggerTrainer {
                                         seed: options.seed)
         let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
         let stopper = EarlyStopping(mode: .max, patience: options.patience)
+        let nonFinite = NonFiniteGuard(policy: nonFinitePolicy)
         var wordDropoutGenerator = Xoshiro256StarStar(seed: options.seed &+ 51)
         var augmentGenerator = Xoshiro256StarStar(seed: options.seed &+ 67)
         let endsInPunctuation = train.map { sentence in
@@ -320,7 +325,8 @@ public struct TaggerTrainer {
                 optimizer.zeroGrad()
                 let loss = try model.loss(batch)
                 loss.backward()
-                if options.clipNorm > 0 { _ = GradientClipping.clipNorm(of: optimizer.parameters, maxNorm: options.clipNorm) }
+                let norm = options.clipNorm > 0 ? GradientClipping.clipNorm(of: optimizer.parameters, maxNorm: options.clipNorm) : nil
+                guard try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: optimizer.parameters) else { continue }
                 optimizer.step()
                 lossSum += Double(loss.item) * Double(batch.tokenCount)
                 progress?.update(loss: Double(loss.item), tokens: batch.tokenCount)
@@ -375,6 +381,7 @@ public struct TaggerTrainer {
             }
         }
         if stoppedEarly { log("tagger: stopped early: no better dev accuracy in \(options.patience) epochs") }
+        if nonFinite.skippedSteps > 0 { log("tagger: skipped \(nonFinite.skippedSteps) of \(nonFinite.steps) steps with a non-finite loss or gradient") }
         if let best { try model.load(stateDict: best) }
         tagger.training = summary(reports: reports, bestEpoch: bestEpoch, best: stopper.best ?? 0,
                                   elapsed: elapsedBefore + Date().timeIntervalSince(start), trainName: trainName, devName: devName)

@@ -67,11 +67,50 @@ public enum TranslationData {
         return pairs
     }
 
-    /// Splits pairs into train and held-out parts (seeded shuffle).
+    /// Pairs as `SOURCE<TAB>TARGET` lines, the format `readPairs(_:)` reads.
+    public static func pairLines(_ pairs: [TranslationPair]) -> String {
+        pairs.map { $0.source.joined(separator: " ") + "\t" + $0.target.joined(separator: " ") + "\n" }.joined()
+    }
+
+    /// Reads normalized `SOURCE<TAB>TARGET` lines (as `translate train` writes `test-pairs.txt`).
+    ///
+    /// - Throws: `ValidationFailure` naming `FILE:LINE` for a line without exactly two non-empty fields, or
+    ///   the file when it has no pairs; file errors.
+    public static func readPairs(_ url: URL) throws -> [TranslationPair] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var pairs: [TranslationPair] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let source = fields.first?.split(separator: " ").map(String.init) ?? []
+            let target = fields.count > 1 ? fields[1].split(separator: " ").map(String.init) : []
+            try Check.that(fields.count == 2 && !source.isEmpty && !target.isEmpty, "\(url.path):\(number + 1)",
+                           "expected SOURCE<TAB>TARGET with words on both sides")
+            pairs.append(TranslationPair(source: source, target: target))
+        }
+        try Check.that(!pairs.isEmpty, url.path, "no pairs to score")
+        return pairs
+    }
+
+    /// Splits pairs into train and held-out parts by source sentence (seeded shuffle of the distinct sources):
+    /// every pair of a held-out source is held out, so no held-out source sentence is ever trained on (the
+    /// tutorial's data has many sources with several translations). Whole groups are taken until at least
+    /// `heldOut` pairs are held out.
+    ///
+    /// - Returns: the pairs of the remaining sources (in their original order) and the held-out pairs
+    ///   (grouped by source, in shuffled order).
     public static func split(_ pairs: [TranslationPair], heldOut: Int, seed: UInt64) -> (train: [TranslationPair], heldOut: [TranslationPair]) {
+        var groups: [[String]: [Int]] = [:], sources: [[String]] = []
+        for (index, pair) in pairs.enumerated() {
+            if groups[pair.source] == nil { sources.append(pair.source) }
+            groups[pair.source, default: []].append(index)
+        }
         var rng = Xoshiro256StarStar(seed: seed)
-        let shuffled = SeededShuffle.shuffled(pairs, using: &rng)
-        return (Array(shuffled.dropFirst(heldOut)), Array(shuffled.prefix(heldOut)))
+        var held: [Int] = []
+        for source in SeededShuffle.shuffled(sources, using: &rng) where held.count < heldOut {
+            held += groups[source]!
+        }
+        let heldSet = Set(held)
+        return (pairs.indices.filter { !heldSet.contains($0) }.map { pairs[$0] }, held.map { pairs[$0] })
     }
 
     /// Corpus BLEU-4 (Papineni et al.): the geometric mean of clipped 1–4-gram precisions over the whole

@@ -36,6 +36,8 @@ public final class Translator {
     public let maximumLength: Int
     /// Facts about the training run.
     public var trainingInfo: [String: String] = [:]
+    /// Pairs held out of training for testing, saved with the model as `test-pairs.txt` (when not empty).
+    public var testPairs: [TranslationPair] = []
 
     /// Makes an untrained model.
     public init(sourceWords: [String], targetWords: [String], maximumLength: Int = 20, seed: UInt64 = 0,
@@ -57,33 +59,64 @@ public final class Translator {
         var training: [String: String]
     }
 
-    /// Loads a model directory.
+    /// Loads a model directory, strictly: every file present, sizes within `Limits`, the vocabularies and the
+    /// start and end ids matching the configuration, every weight present, finite and of its shape.
+    ///
+    /// - Throws: `TranslatorError.invalidModel` naming the directory and what is wrong.
     public init(contentsOf directory: URL) throws {
+        func file(_ name: String) throws -> URL {
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw TranslatorError.invalidModel(path: directory.path, reason: "\(name) is missing")
+            }
+            return url
+        }
         do {
-            let config = try JSONDecoder().decode(Config.self, from: Data(contentsOf: directory.appendingPathComponent("config.json")))
-            sourceVocabulary = try Vocabulary(contentsOf: directory.appendingPathComponent("source.json"))
-            targetVocabulary = try Vocabulary(contentsOf: directory.appendingPathComponent("target.json"))
+            let config = try JSONDecoder().decode(Config.self, from: Data(contentsOf: try file("config.json")))
+            guard config.format == "recurrent-translate-1" else {
+                throw TranslatorError.invalidModel(path: directory.path, reason: "unknown format '\(config.format)'")
+            }
+            sourceVocabulary = try Vocabulary(contentsOf: try file("source.json"))
+            targetVocabulary = try Vocabulary(contentsOf: try file("target.json"))
+            do {
+                try Check.count(config.maximumLength, "config.json: maximumLength", in: 1...Limits.maximumSequenceLength / 2)
+                try Check.that(sourceVocabulary.count == config.seq2seq.sourceVocabularySize && targetVocabulary.count == config.seq2seq.targetVocabularySize,
+                               "config.json: seq2seq", "the vocabulary sizes do not match source.json (\(sourceVocabulary.count)) and target.json (\(targetVocabulary.count))")
+                try Check.that(config.seq2seq.startID == targetVocabulary.id(of: "<s>"), "config.json: seq2seq.startID",
+                               "\(config.seq2seq.startID) is not the id of <s> in target.json")
+                try Check.that(config.seq2seq.endID == targetVocabulary.id(of: "</s>"), "config.json: seq2seq.endID",
+                               "\(config.seq2seq.endID) is not the id of </s> in target.json")
+            }
             network = try Seq2Seq(configuration: config.seq2seq)
-            try network.loadSafeTensors(from: directory.appendingPathComponent("model.safetensors"))
+            try network.loadSafeTensors(from: try file("model.safetensors"))
             network.isTraining = false
             maximumLength = config.maximumLength
             trainingInfo = config.training
+        } catch let error as TranslatorError {
+            throw error
         } catch {
-            throw TranslatorError.invalidModel(path: directory.path, reason: "\(error)")
+            throw TranslatorError.invalidModel(path: directory.path, reason: ErrorText.file(error))
         }
     }
 
-    /// Writes the model directory.
+    /// Writes the model directory whole (see `ModelFolder`); other files already in it (such as
+    /// `test-pairs.txt`) are kept.
+    /// - Throws: `StateDictError.nonFinite` for a diverged network, `SafeTensorsError` for a value beyond the
+    ///   storage format's range, file errors; the directory is then unchanged.
     public func save(to directory: URL, format: SafeTensorsWriter.FloatFormat = .f16) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try network.saveSafeTensors(to: directory.appendingPathComponent("model.safetensors"), format: format)
-        try sourceVocabulary.write(to: directory.appendingPathComponent("source.json"))
-        try targetVocabulary.write(to: directory.appendingPathComponent("target.json"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let config = Config(format: "recurrent-translate-1", seq2seq: network.configuration, maximumLength: maximumLength, training: trainingInfo)
-        try AtomicFile.write(text: String(decoding: try encoder.encode(config), as: UTF8.self) + "\n",
-                             to: directory.appendingPathComponent("config.json"))
+        let text = String(decoding: try encoder.encode(config), as: UTF8.self) + "\n"
+        try ModelFolder.write(to: directory) { folder in
+            try network.saveSafeTensors(to: folder.appendingPathComponent("model.safetensors"), format: format)
+            try sourceVocabulary.write(to: folder.appendingPathComponent("source.json"))
+            try targetVocabulary.write(to: folder.appendingPathComponent("target.json"))
+            if !testPairs.isEmpty {
+                try AtomicFile.write(text: TranslationData.pairLines(testPairs), to: folder.appendingPathComponent("test-pairs.txt"))
+            }
+            try AtomicFile.write(text: text, to: folder.appendingPathComponent("config.json"))
+        }
     }
 
     /// Source ids of already-normalized tokens (unknown words → `<unk>`).
@@ -103,7 +136,7 @@ public final class Translator {
     public func translate(_ sentence: String, beamWidth: Int = 5) throws -> (words: [String], attention: [[Float]], source: [String]) {
         let tokens = TranslationData.normalize(sentence).split(separator: " ").map(String.init)
         let ids = try encode(tokens)
-        let best = try network.beamSearch(ids, width: Swift.max(beamWidth, 1), maximumLength: 2 * maximumLength,
+        let best = try network.beamSearch(ids, width: beamWidth, maximumLength: 2 * maximumLength,
                                           lengthNormalization: 1).first!
         return (words(best.tokens), best.attention, tokens)
     }
@@ -128,9 +161,26 @@ public final class Translator {
     }
 
     /// Trains on pairs, keeping the model with the best held-out (dev) BLEU on disk.
-    public static func train(_ pairs: [TranslationPair], dev: [TranslationPair], output: URL, embedding: Int = 128, hidden: Int = 256,
-                             dropout: Float = 0.2, batchSize: Int = 64, learningRate: Float = 2e-3, epochs: Int = 20,
-                             maximumMinutes: Double = 0, seed: UInt64 = 1, log: (String) -> Void) throws -> Double {
+    ///
+    /// - Parameters:
+    ///   - pairs: training pairs (never the test pairs).
+    ///   - dev: held-out pairs for model selection.
+    ///   - test: held-out pairs saved with the model as `test-pairs.txt` (never trained on nor used here).
+    ///   - output: the model directory (written whole at each improvement).
+    ///   - options: the settings, validated first.
+    ///   - log: receives one line per report.
+    /// - Returns: the best dev BLEU (greedy), in [0, 1].
+    /// - Throws: `ValidationFailure` for bad settings or empty data, `TrainingDivergedError` when the loss or
+    ///   gradient stops being finite, model and file errors.
+    public static func train(_ pairs: [TranslationPair], dev: [TranslationPair], test: [TranslationPair] = [], output: URL,
+                             options: TranslationTrainingOptions = .init(),
+                             log: (String) -> Void) throws -> Double {
+        try options.validate()
+        try Check.that(!pairs.isEmpty, "training data", "there are no training pairs")
+        try Check.that(!dev.isEmpty, "dev data", "there are no dev pairs")
+        let (embedding, hidden, dropout, batchSize) = (options.embedding, options.hidden, options.dropout, options.batchSize)
+        let (learningRate, epochs, maximumMinutes, seed) = (options.learningRate, options.epochs, options.maximumMinutes, options.seed)
+        let nonFinite = NonFiniteGuard(policy: options.nonFinitePolicy)
         let started = Date()
         func vocabulary(_ sentences: [[String]]) -> [String] {
             var counts: [String: Int] = [:]
@@ -148,6 +198,7 @@ public final class Translator {
             c.attentionScore = .general
             c.dropout = dropout
         }
+        model.testPairs = test
         let network = model.network
         let examples = try pairs.map { (try model.encode($0.source), model.encodeTarget($0.target)) }
         log("train: \(examples.count) pairs; dev \(dev.count); vocabularies \(model.sourceVocabulary.count) → \(model.targetVocabulary.count); parameters \(network.parameterCount)")
@@ -167,7 +218,8 @@ public final class Translator {
             for batch in batches {
                 let loss = try network.loss(sources: batch.map { examples[$0].0 }, targets: batch.map { examples[$0].1 }, labelSmoothing: 0.1)
                 loss.backward()
-                _ = GradientClipping.clipNorm(of: network.parameters, maxNorm: 5)
+                let norm = GradientClipping.clipNorm(of: network.parameters, maxNorm: 5)
+                guard try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: network.parameters) else { continue }
                 optimizer.step()
                 optimizer.zeroGrad()
                 total += Double(loss.item)
@@ -191,5 +243,43 @@ public final class Translator {
             if bad >= 3 || (maximumMinutes > 0 && Date().timeIntervalSince(started) > maximumMinutes * 60) { break }
         }
         return best
+    }
+}
+
+/// The settings of a translation training run.
+public struct TranslationTrainingOptions: Sendable {
+    /// Embedding width (source and target).
+    public var embedding = 128
+    /// Decoder hidden units; the bidirectional encoder has half per direction.
+    public var hidden = 256
+    /// Dropout.
+    public var dropout: Float = 0.2
+    /// Pairs per batch.
+    public var batchSize = 64
+    /// Adam's learning rate (halved after a dev evaluation without improvement).
+    public var learningRate: Float = 2e-3
+    /// The most epochs (the run also stops after 3 epochs without a better dev BLEU).
+    public var epochs = 20
+    /// Stop after this many minutes (0 = no limit).
+    public var maximumMinutes: Double = 0
+    /// Seeds the initialization, dropout and the batch order.
+    public var seed: UInt64 = 1
+    /// What a step with a non-finite loss or gradient does.
+    public var nonFinitePolicy: NonFinitePolicy = .stop
+
+    /// The defaults.
+    public init() {}
+
+    /// Checks every setting against `Limits`.
+    /// - Throws: `ValidationFailure` naming the setting.
+    public func validate() throws(ValidationFailure) {
+        try Check.count(embedding, "embedding", in: 1...Limits.maximumWidth)
+        try Check.count(hidden, "hidden", in: 2...Limits.maximumWidth)
+        try Check.that(hidden % 2 == 0, "hidden", "\(hidden) must be even (the encoder has half per direction)")
+        try Check.fraction(dropout, "dropout")
+        try Check.count(batchSize, "batchSize", in: 1...Limits.maximumBatchSize)
+        try Check.learningRate(learningRate, "learningRate")
+        try Check.count(epochs, "epochs", in: 1...Limits.maximumEpochs)
+        try Check.number(maximumMinutes, "maximumMinutes", in: 0...1e7)
     }
 }

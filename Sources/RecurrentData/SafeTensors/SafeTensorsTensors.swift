@@ -15,9 +15,18 @@ extension SafeTensorsFile {
 
     /// Every tensor whose dtype converts to Float, by name; int8 matrices are scaled back by their row
     /// scales, which are not listed themselves.
-    public func floatTensors() throws(SafeTensorsError) -> [String: Tensor] {
+    ///
+    /// - Parameter requireRowScales: when true (the default), an I8 tensor without its row scales
+    ///   (`name` + `Int8Rows.scaleSuffix`) is an error: its values would load unscaled.
+    /// - Throws: `SafeTensorsError.invalidShape` naming an I8 tensor whose scales are missing or mis-shaped.
+    public func floatTensors(requireRowScales: Bool = true) throws(SafeTensorsError) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for info in tensors where info.dtype.convertsToFloat && !isInt8RowScale(info.name) { result[info.name] = try tensor(info.name) }
+        for info in tensors where info.dtype.convertsToFloat && !isInt8RowScale(info.name) {
+            if requireRowScales && info.dtype == .i8 && !contains(info.name + Int8Rows.scaleSuffix) {
+                throw .invalidShape(tensor: info.name, reason: "an I8 tensor needs its row scales '\(info.name)\(Int8Rows.scaleSuffix)', which are missing")
+            }
+            result[info.name] = try tensor(info.name)
+        }
         return result
     }
 

@@ -20,7 +20,8 @@ public struct SafeTensorsWriter: Sendable {
     public enum FloatFormat: Sendable {
         /// F32, exactly.
         case f32
-        /// F16, rounded to nearest with ties to even (values beyond ±65504 become ±infinity).
+        /// F16, rounded to nearest with ties to even. A finite value that F16 cannot hold (|x| ≥ 65520, which
+        /// would round to infinity) is an error, not an infinity; infinities and NaNs are kept as they are.
         case f16
         /// Matrices as I8 with one F32 scale per row (a quarter of the size of F32): see `Int8Rows`.
         /// Tensors of fewer than two dimensions are stored as F16.
@@ -67,13 +68,17 @@ public struct SafeTensorsWriter: Sendable {
     ///   - format: `.f32` (default), `.f16`, or `.int8Rows` (a matrix becomes `name` in I8 plus
     ///     `name` + `Int8Rows.scaleSuffix` in F32, one scale per row).
     /// - Throws: `SafeTensorsError.invalidTensorToWrite` if the name is taken or reserved, a dimension is
-    ///   negative, the value count does not match the shape, or (`.int8Rows`) a value is not finite.
+    ///   negative, the value count does not match the shape, (`.f16`) a finite value overflows F16, or
+    ///   (`.int8Rows`) a value is not finite.
     public mutating func add(_ name: String, shape: [Int], floats: [Float], as format: FloatFormat = .f32) throws(SafeTensorsError) {
         switch format {
         case .f32: try add(name, shape: shape, count: floats.count, values: .float32(floats))
-        case .f16: try add(name, shape: shape, count: floats.count, values: .float16(floats))
+        case .f16:
+            try Self.checkHalfRange(floats, name: name)
+            try add(name, shape: shape, count: floats.count, values: .float16(floats))
         case .int8Rows:
             guard shape.count >= 2 else {
+                try Self.checkHalfRange(floats, name: name)
                 try add(name, shape: shape, count: floats.count, values: .float16(floats))
                 return
             }
@@ -89,6 +94,16 @@ public struct SafeTensorsWriter: Sendable {
             let (values, scales) = Int8Rows.quantize(floats, rows: shape[0])
             try add(name, shape: shape, count: values.count, values: .int8(values))
             try add(scaleName, shape: [shape[0]], count: scales.count, values: .float32(scales))
+        }
+    }
+
+    /// The smallest magnitude that rounds to infinity in F16 (65504 is the largest finite half).
+    static let halfOverflow: Float = 65520
+
+    /// Refuses finite values that F16 would turn into infinities.
+    private static func checkHalfRange(_ floats: [Float], name: String) throws(SafeTensorsError) {
+        if let index = floats.firstIndex(where: { $0.isFinite && Swift.abs($0) >= halfOverflow }) {
+            throw .invalidTensorToWrite(name: name, reason: "value \(index) (\(floats[index])) is beyond F16's range ±65504; store it as F32")
         }
     }
 

@@ -14,6 +14,8 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case unexpectedKey(String)
     /// A key exists on both sides with different shapes.
     case shapeMismatch(key: String, expected: [Int], found: [Int])
+    /// A value is NaN or infinite (a diverged model).
+    case nonFinite(key: String, index: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -21,6 +23,18 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
         case .unexpectedKey(let key): return "unexpected key '\(key)' in the state dict"
         case .shapeMismatch(let key, let expected, let found):
             return "shape mismatch for '\(key)': the module has \(expected), the state dict has \(found)"
+        case .nonFinite(let key, let index, let value):
+            return "'\(key)' holds \(value) at index \(index); weights must be finite (the model diverged)"
+        }
+    }
+
+    /// Throws `.nonFinite` for the first key (in sorted order) holding a NaN or an infinity.
+    public static func checkFinite(_ tensors: [String: Tensor]) throws(StateDictError) {
+        for key in tensors.keys.sorted() {
+            let scalars = tensors[key]!.scalars
+            if let index = scalars.firstIndex(where: { !$0.isFinite }) {
+                throw .nonFinite(key: key, index: index, value: scalars[index])
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RecurrentCore
+import RecurrentData
 
 /// One decoded output.
 public struct Seq2SeqHypothesis: Equatable {
@@ -147,8 +148,10 @@ extension Seq2Seq {
     ///   - sources: source id sequences.
     ///   - maximumLength: the most output tokens per sequence (the end token not counted).
     /// - Returns: one hypothesis per source (score = total log-probability).
+    /// - Throws: `Seq2SeqError.input` for a `maximumLength` outside `1...Limits.maximumSequenceLength` or a bad source.
     public func greedyDecode(_ sources: [[Int]], maximumLength: Int) throws -> [Seq2SeqHypothesis] {
-        try withoutGradients {
+        try Seq2SeqError.checkingInput { () throws(ValidationFailure) in try Check.count(maximumLength, "maximumLength", in: 1...Limits.maximumSequenceLength) }
+        return try withoutGradients {
             let wasTraining = isTraining
             isTraining = false
             defer { isTraining = wasTraining }
@@ -198,8 +201,15 @@ extension Seq2Seq {
     ///   - maximumLength: the most output tokens (the end token not counted).
     ///   - lengthNormalization: `α` of `logP / length^α`.
     /// - Returns: up to `width` hypotheses, best first.
+    /// - Throws: `Seq2SeqError.input` for a width outside `1...Limits.maximumBeamWidth`, a `maximumLength`
+    ///   outside `1...Limits.maximumSequenceLength`, or a bad source.
     public func beamSearch(_ source: [Int], width: Int, maximumLength: Int, lengthNormalization: Float = 0) throws -> [Seq2SeqHypothesis] {
-        try withoutGradients {
+        try Seq2SeqError.checkingInput { () throws(ValidationFailure) in
+            try Check.count(width, "beam width", in: 1...Limits.maximumBeamWidth)
+            try Check.count(maximumLength, "maximumLength", in: 1...Limits.maximumSequenceLength)
+            try Check.number(lengthNormalization, "lengthNormalization", in: 0...10)
+        }
+        return try withoutGradients {
             let wasTraining = isTraining
             isTraining = false
             defer { isTraining = wasTraining }

@@ -1,4 +1,5 @@
 import RecurrentCore
+import RecurrentData
 
 /// The shape of a `Seq2Seq` encoder–decoder: sizes, cells, and how the encoder's context reaches the decoder.
 ///
@@ -137,19 +138,42 @@ public struct Seq2SeqConfiguration: Codable, Equatable, Sendable {
         }
     }
 
-    /// Checks sizes and combinations.
+    /// An upper bound of the parameter count these sizes describe (computed in `Double`: it cannot overflow).
+    public var estimatedParameterCount: Double {
+        let (se, te, eh, dh) = (Double(sourceEmbeddingSize), Double(targetEmbeddingSize), Double(encoderHiddenSize), Double(decoderHiddenSize))
+        let directions: Double = bidirectional ? 2 : 1, state = directions * eh
+        var total = Double(sourceVocabularySize) * se + Double(targetVocabularySize) * (te + dh + 1)
+        var input = se
+        for _ in 0..<Swift.max(0, Swift.min(encoderLayers, Limits.maximumLayers)) {
+            total += directions * 4 * eh * (input + eh + 2)
+            input = state
+        }
+        input = te + Double(contextSize)
+        for _ in 0..<Swift.max(0, Swift.min(decoderLayers, Limits.maximumLayers)) {
+            total += 4 * dh * (input + dh + 2)
+            input = dh
+        }
+        return total + 3 * (state + dh + 1) * dh  // attention score, the attentional combination, the bridge
+    }
+
+    /// Checks sizes (against `Limits`) and combinations, before anything is allocated.
     ///
     /// - Throws: `Seq2SeqError.configuration` naming the problem.
     public func validate() throws {
         func fail(_ message: String) -> Seq2SeqError { .configuration(message) }
-        for (name, value) in [("sourceVocabularySize", sourceVocabularySize), ("targetVocabularySize", targetVocabularySize),
-                              ("sourceEmbeddingSize", sourceEmbeddingSize), ("targetEmbeddingSize", targetEmbeddingSize),
-                              ("encoderHiddenSize", encoderHiddenSize), ("encoderLayers", encoderLayers),
-                              ("decoderHiddenSize", decoderHiddenSize), ("decoderLayers", decoderLayers)] where value <= 0 {
-            throw fail("\(name) must be positive, got \(value)")
+        do {
+            try Check.count(sourceVocabularySize, "sourceVocabularySize", in: 1...Limits.maximumVocabulary)
+            try Check.count(targetVocabularySize, "targetVocabularySize", in: 1...Limits.maximumVocabulary)
+            try Check.widths(["sourceEmbeddingSize": sourceEmbeddingSize, "targetEmbeddingSize": targetEmbeddingSize,
+                              "encoderHiddenSize": encoderHiddenSize, "decoderHiddenSize": decoderHiddenSize])
+            try Check.count(encoderLayers, "encoderLayers", in: 1...Limits.maximumLayers)
+            try Check.count(decoderLayers, "decoderLayers", in: 1...Limits.maximumLayers)
+            try Check.parameterCount(estimatedParameterCount, "the configuration")
+        } catch {
+            throw fail(error.description)
         }
-        guard (0..<targetVocabularySize).contains(startID), (0..<targetVocabularySize).contains(endID) else {
-            throw fail("startID \(startID) and endID \(endID) must be target ids in 0..<\(targetVocabularySize)")
+        guard (0..<targetVocabularySize).contains(startID), (0..<targetVocabularySize).contains(endID), startID != endID else {
+            throw fail("startID \(startID) and endID \(endID) must be two different target ids in 0..<\(targetVocabularySize)")
         }
         guard dropout >= 0 && dropout < 1 else { throw fail("dropout must be in [0, 1), got \(dropout)") }
         if context == .lastHidden && feed.setsInitialState && encoderStateSize != decoderHiddenSize {
@@ -173,5 +197,10 @@ public enum Seq2SeqError: Error, CustomStringConvertible, Equatable {
         case .configuration(let message): return "seq2seq configuration: \(message)"
         case .input(let message): return "seq2seq input: \(message)"
         }
+    }
+
+    /// Runs checks, turning a `ValidationFailure` into `.input`.
+    static func checkingInput(_ checks: () throws(ValidationFailure) -> Void) throws(Seq2SeqError) {
+        do { try checks() } catch { throw .input(error.description) }
     }
 }
