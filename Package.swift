@@ -38,6 +38,8 @@ let package = Package(
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
         .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
         .testTarget(name: "RecurrentAppsTests", dependencies: ["RecurrentApps", "TestSupport"]),
+        // Runs the built `recurrent` executable: exit codes and messages of the command line.
+        .testTarget(name: "RecurrentCLITests", dependencies: ["Recurrent", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

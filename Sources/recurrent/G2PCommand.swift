@@ -56,7 +56,7 @@ struct G2PPronounce: ParsableCommand {
 
     func validate() throws {
         guard !words.isEmpty else { throw ValidationError("give at least one word, e.g. `recurrent g2p watermelon`") }
-        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
+        try checkingOptions { try Check.count(beam, "beam", in: 1...Limits.maximumBeamWidth) }
     }
 
     func run() throws {
@@ -115,41 +115,49 @@ struct G2PTrain: ParsableCommand {
     @Option(help: "Seconds already spent training --initial-model (for the recorded training time; default: its recorded training_seconds).") var previousSeconds: Double?
     @Option(help: "Epochs already spent training --initial-model (for the recorded epochs_total; default: its recorded count).") var previousEpochs: Double?
 
+    @Option(help: "A step whose loss or gradient is not finite: stop (the run fails) or skip (no update).") var onNonFinite: NonFinitePolicy = .stop
+
+    /// The library's settings for these options.
+    var options: G2PTrainingOptions {
+        var options = G2PTrainingOptions()
+        options.embeddingSize = embedding
+        options.encoderHiddenSize = encoderHidden
+        options.encoderLayers = encoderLayers
+        options.decoderHiddenSize = decoderHidden
+        options.dropout = dropout
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.labelSmoothing = labelSmoothing
+        options.epochs = epochs
+        options.patience = patience
+        options.schedule = G2PLearningRateSchedule(rawValue: schedule) ?? .plateau
+        options.minimumLearningRate = minLearningRate
+        options.averageDecay = averageDecay
+        options.devWords = devWords
+        options.evaluationsPerEpoch = evaluationsPerEpoch
+        options.maximumMinutes = maxMinutes
+        options.seed = seed
+        options.initialModel = initialModel.map { URL(fileURLWithPath: $0) }
+        options.previousSeconds = previousSeconds
+        options.previousEpochs = previousEpochs
+        options.nonFinitePolicy = onNonFinite
+        return options
+    }
+
+    /// Library settings whose option is not their kebab-case name.
+    static let optionNames = ["embeddingSize": "--embedding", "encoderHiddenSize": "--encoder-hidden", "decoderHiddenSize": "--decoder-hidden",
+                              "minimumLearningRate": "--min-learning-rate", "maximumMinutes": "--max-minutes"]
+
     func validate() throws {
         guard G2PLearningRateSchedule(rawValue: schedule) != nil else {
             throw ValidationError("--schedule must be one of: \(G2PLearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard averageDecay >= 0 && averageDecay < 1 else { throw ValidationError("--average-decay must be in [0, 1)") }
-        guard learningRate > 0 && learningRate.isFinite, minLearningRate >= 0 && minLearningRate.isFinite else {
-            throw ValidationError("learning rates must be finite, --learning-rate > 0 and --min-learning-rate ≥ 0")
-        }
-        guard epochs >= 1, batchSize >= 1, encoderLayers >= 1 else { throw ValidationError("--epochs, --batch-size and --encoder-layers must be at least 1") }
+        try checkingOptions(Self.optionNames) { try options.validate() }
     }
 
     func run() throws {
         try cleanly {
             let entries = try G2PDictionary.read(URL(fileURLWithPath: train))
-            var options = G2PTrainingOptions()
-            options.embeddingSize = embedding
-            options.encoderHiddenSize = encoderHidden
-            options.encoderLayers = encoderLayers
-            options.decoderHiddenSize = decoderHidden
-            options.dropout = dropout
-            options.batchSize = batchSize
-            options.learningRate = learningRate
-            options.labelSmoothing = labelSmoothing
-            options.epochs = epochs
-            options.patience = patience
-            options.schedule = G2PLearningRateSchedule(rawValue: schedule) ?? .plateau
-            options.minimumLearningRate = minLearningRate
-            options.averageDecay = averageDecay
-            options.devWords = devWords
-            options.evaluationsPerEpoch = evaluationsPerEpoch
-            options.maximumMinutes = maxMinutes
-            options.seed = seed
-            options.initialModel = initialModel.map { URL(fileURLWithPath: $0) }
-            options.previousSeconds = previousSeconds
-            options.previousEpochs = previousEpochs
             let summary = try G2PTrainer.train(entries, options: options, output: URL(fileURLWithPath: out)) { line in
                 print(line)
                 fflush(stdout)
@@ -181,9 +189,11 @@ struct G2PEval: ParsableCommand {
     var errors: String?
 
     func validate() throws {
-        guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
         guard (test == nil) != (devOf == nil) else { throw ValidationError("give exactly one of --test FILE and --dev-of TRAIN_FILE") }
-        guard devWords >= 1 else { throw ValidationError("--dev-words must be at least 1") }
+        try checkingOptions {
+            try Check.count(beam, "beam", in: 1...Limits.maximumBeamWidth)
+            try Check.count(devWords, "devWords", in: 1...Limits.maximumVocabulary)
+        }
         if let errors {  // fail before a long evaluation, not after it
             let folder = URL(fileURLWithPath: errors).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: folder) else {

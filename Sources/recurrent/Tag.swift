@@ -33,12 +33,14 @@ struct Tag: ParsableCommand {
     }
 
     func run() throws {
-        let output = try TaggerCommandSupport.run(
-            modelPath: model, language: language, arguments: text, format: TaggedTextFormat(rawValue: format)!,
-            readStandardInput: {
-                let data = FileHandle.standardInput.readDataToEndOfFile()
-                return String(decoding: data, as: UTF8.self)
-            })
+        let output = try cleanly {
+            try TaggerCommandSupport.run(
+                modelPath: model, language: language, arguments: text, format: TaggedTextFormat(rawValue: format)!,
+                readStandardInput: {
+                    let data = FileHandle.standardInput.readDataToEndOfFile()
+                    return String(decoding: data, as: UTF8.self)
+                })
+        }
         FileHandle.standardOutput.write(Data(output.utf8))
     }
 }

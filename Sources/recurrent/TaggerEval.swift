@@ -16,11 +16,17 @@ struct TaggerEval: ParsableCommand {
     @Option(name: .long, help: "How many of the most frequent confusions to list.")
     var confusions: Int = 10
 
+    func validate() throws {
+        try checkingOptions { try Check.count(confusions, "confusions", in: 0...Limits.maximumReportRows) }
+    }
+
     func run() throws {
-        let tagger = try Tagger.load(from: URL(fileURLWithPath: model))
-        let sentences = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: data), column: tagger.column)
-        let evaluation = try tagger.evaluate(sentences)
-        print("\(data) (\(tagger.column.rawValue.uppercased()), \(sentences.count) sentences)")
-        print(evaluation.report(confusionLimit: confusions))
+        try cleanly {
+            let tagger = try Tagger.load(from: URL(fileURLWithPath: model))
+            let sentences = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: data), column: tagger.column)
+            let evaluation = try tagger.evaluate(sentences)
+            print("\(data) (\(tagger.column.rawValue.uppercased()), \(sentences.count) sentences)")
+            print(evaluation.report(confusionLimit: confusions))
+        }
     }
 }

@@ -15,14 +15,12 @@ struct TaggerSegmentationData: ParsableCommand {
     var output: String
 
     func run() throws {
-        let sentences = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: input), column: .upos)
-        let text = ChineseSegmentation.trainingData(from: sentences)
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)  // temporary file, then rename
-        } catch {
-            throw TaggerError.cannotWrite(path: output, reason: (error as NSError).localizedDescription)
+        try cleanly {
+            let sentences = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: input), column: .upos)
+            let text = ChineseSegmentation.trainingData(from: sentences)
+            try AtomicFile.write(text: text, to: URL(fileURLWithPath: output))
+            print("\(output): \(sentences.count) sentences, \(sentences.reduce(0) { $0 + $1.words.count }) words")
         }
-        print("\(output): \(sentences.count) sentences, \(sentences.reduce(0) { $0 + $1.words.count }) words")
     }
 }
 
@@ -39,6 +37,10 @@ struct TaggerSegmentEval: ParsableCommand {
     var data: String
 
     func run() throws {
+        try cleanly { try score() }
+    }
+
+    private func score() throws {
         let segmenter = try model.map { try Tagger.load(from: URL(fileURLWithPath: $0)) } ?? ShippedTaggers.loadSegmenter()
         let gold = try TaggedSentence.read(contentsOf: URL(fileURLWithPath: data), column: .upos).map(\.words)
         let characters = gold.map { ChineseSegmentation.characterTags(words: $0).characters }

@@ -73,22 +73,41 @@ struct TaggerTrain: ParsableCommand {
     @Flag(name: .long, help: "Write progress as log lines even on a terminal.")
     var plain = false
 
-    func validate() throws {
-        guard TagColumn(rawValue: column) != nil else { throw ValidationError("--column must be upos or xpos") }
-    }
+    @Option(name: .customLong("on-non-finite"), help: "A step whose loss or gradient is not finite: stop (the run fails) or skip (no update).")
+    var onNonFinite: NonFinitePolicy = .stop
 
-    func run() throws {
+    /// The library's settings for these options.
+    var options: TaggerTrainingOptions {
         let architecture = TaggerArchitecture(wordDimension: wordDimension, characterDimension: characterDimension,
                                               characterHidden: characterHidden, hidden: hidden, layerCount: layers,
                                               dropout: dropout, crf: crf)
-        let options = TaggerTrainingOptions(column: TagColumn(rawValue: column)!, architecture: architecture,
-                                            minimumWordCount: minWordCount, maximumWordCount: maxWords,
-                                            minimumCharacterCount: minCharCount, epochs: epochs,
-                                            patience: patience, batchSize: batchSize, batchTokens: batchTokens, bucketWidth: bucketWidth, learningRate: learningRate,
-                                            clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
-                                            learningRateDecay: learningRateDecay, decayPatience: decayPatience,
-                                            finalPunctuationDropout: dropFinalPunctuation, cropProbability: crop)
-        try options.validate()
+        return TaggerTrainingOptions(column: TagColumn(rawValue: column) ?? .upos, architecture: architecture,
+                                     minimumWordCount: minWordCount, maximumWordCount: maxWords,
+                                     minimumCharacterCount: minCharCount, epochs: epochs,
+                                     patience: patience, batchSize: batchSize, batchTokens: batchTokens, bucketWidth: bucketWidth,
+                                     learningRate: learningRate, clipNorm: clipNorm, seed: seed, wordDropout: wordDropout,
+                                     learningRateDecay: learningRateDecay, decayPatience: decayPatience,
+                                     finalPunctuationDropout: dropFinalPunctuation, cropProbability: crop)
+    }
+
+    /// Library settings whose option is not their kebab-case name.
+    static let optionNames = ["wordDimension": "--word-dim", "characterDimension": "--char-dim", "characterHidden": "--char-hidden",
+                              "layerCount": "--layers", "minimumWordCount": "--min-word-count", "maximumWordCount": "--max-words",
+                              "minimumCharacterCount": "--min-char-count", "learningRateDecay": "--lr-decay",
+                              "finalPunctuationDropout": "--drop-final-punct", "cropProbability": "--crop",
+                              "maximumWordLength": "the maximum word length"]
+
+    func validate() throws {
+        guard TagColumn(rawValue: column) != nil else { throw ValidationError("--column must be upos or xpos") }
+        try checkingOptions(Self.optionNames) { try options.validate() }
+    }
+
+    func run() throws {
+        try cleanly { try trainTagger() }
+    }
+
+    private func trainTagger() throws {
+        let options = self.options
         let trainURL = URL(fileURLWithPath: train), devURL = URL(fileURLWithPath: dev)
         let trainSentences = try TaggedSentence.read(contentsOf: trainURL, column: options.column)
         let devSentences = try TaggedSentence.read(contentsOf: devURL, column: options.column)
@@ -97,8 +116,9 @@ struct TaggerTrain: ParsableCommand {
         if !resume, FileManager.default.fileExists(atPath: checkpoints.path) {
             try FileManager.default.removeItem(at: checkpoints)
         }
-        let trainer = TaggerTrainer(options: options, outputDirectory: outURL, checkpointDirectory: checkpoints,
+        var trainer = TaggerTrainer(options: options, outputDirectory: outURL, checkpointDirectory: checkpoints,
                                     progressStyle: plain ? .lines : .automatic)
+        trainer.nonFinitePolicy = onNonFinite
         let result = try trainer.train(train: trainSentences, dev: devSentences,
                                        trainName: trainURL.lastPathComponent, devName: devURL.lastPathComponent)
         try? FileManager.default.removeItem(at: checkpoints)

@@ -118,8 +118,8 @@ struct TranslateEval: ParsableCommand {
 
     func run() throws {
         try cleanly {
-            let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
             let pairs = try TranslationData.readPairs(URL(fileURLWithPath: test))
+            let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
             let result = try translator.bleu(pairs, beamWidth: beam)
             print(String(format: "pairs %d  BLEU %.2f  beam %d", pairs.count, result.bleu * 100, beam))
             for (pair, hypothesis) in zip(pairs, result.hypotheses).prefix(5) {

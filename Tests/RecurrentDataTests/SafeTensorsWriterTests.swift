@@ -257,3 +257,34 @@ struct SafeTensorsWriterTests {
         #expect(try Data(contentsOf: url) == before)
     }
 }
+
+@Suite("SafeTensorsWriter refuses what its format cannot hold")
+struct SafeTensorsWriterRangeTests {
+    @Test("F16: a finite value that would round to infinity is an error naming the tensor; 65504 and infinities are kept")
+    func halfOverflow() throws {
+        var writer = SafeTensorsWriter()
+        try writer.add("ok", shape: [3], floats: [65504, 65519.99, .infinity], as: .f16)
+        #expect(throws: SafeTensorsError.invalidTensorToWrite(name: "big", reason: "value 1 (65520.0) is beyond F16's range ±65504; store it as F32")) {
+            try writer.add("big", shape: [2], floats: [1, 65520], as: .f16)
+        }
+        #expect(throws: SafeTensorsError.self) { try writer.add("neg", shape: [1], floats: [-1e6], as: .f16) }
+        // Vectors stored as F16 by .int8Rows are checked too.
+        #expect(throws: SafeTensorsError.self) { try writer.add("bias", shape: [1], floats: [1e6], as: .int8Rows) }
+        try writer.add("f32", shape: [1], floats: [1e30], as: .f32)
+    }
+
+    @Test("an I8 matrix without its row scales is refused by floatTensors, not loaded unscaled")
+    func missingScales() throws {
+        var writer = SafeTensorsWriter()
+        try writer.add("w", shape: [2, 2], floats: [1, -2, 3, 4], as: .int8Rows)
+        var bytes = try writer.serialized()
+        let needle = Array("w.int8_row_scale".utf8)
+        let at = (0..<(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }!
+        bytes[at] = UInt8(ascii: "v")  // rename the scales to "v.int8_row_scale"
+        let file = try SafeTensorsFile(bytes: bytes)
+        #expect(throws: SafeTensorsError.invalidShape(tensor: "w", reason: "an I8 tensor needs its row scales 'w.int8_row_scale', which are missing")) {
+            try file.floatTensors()
+        }
+        #expect(try file.floatTensors(requireRowScales: false)["w"]?.scalars.count == 4)
+    }
+}

@@ -21,8 +21,8 @@ public struct G2PEntry: Equatable, Sendable {
 public enum G2PDictionary {
     /// Parses a dictionary file.
     ///
-    /// - Throws: `G2PError.fileFormat` naming the line of a malformed entry; `.unreadableFile` when the
-    ///   file cannot be read as UTF-8 text.
+    /// - Throws: `G2PError.fileFormat` naming the line of a malformed entry (line 0: a file without
+    ///   entries); `.unreadableFile` when the file cannot be read as UTF-8 text.
     public static func read(_ url: URL) throws -> [G2PEntry] {
         let text: String
         do {
@@ -30,7 +30,9 @@ public enum G2PDictionary {
         } catch {
             throw G2PError.unreadableFile(path: url.path, reason: ErrorText.reason(error))
         }
-        return try parse(text, name: url.path)
+        let entries = try parse(text, name: url.path)
+        guard !entries.isEmpty else { throw G2PError.fileFormat(path: url.path, line: 0, reason: "no dictionary entries") }
+        return entries
     }
 
     /// Parses dictionary text (see `read`). Blank lines are skipped.

@@ -27,7 +27,7 @@ public enum G2PError: Error, CustomStringConvertible, Equatable {
         case .invalidModel(let path, let reason):
             return "\(path): not a usable G2P model: \(reason)"
         case .fileFormat(let path, let line, let reason):
-            return "\(path):\(line): \(reason)"
+            return line > 0 ? "\(path):\(line): \(reason)" : "\(path): \(reason)"
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
         }

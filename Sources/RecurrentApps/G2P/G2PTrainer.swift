@@ -61,6 +61,28 @@ public struct G2PTrainingOptions: Sendable {
 
     /// The defaults.
     public init() {}
+
+    /// Checks every setting against `Limits`, before any work.
+    /// - Throws: `ValidationFailure` naming the setting and its allowed range.
+    public func validate() throws(ValidationFailure) {
+        try Check.widths(["embeddingSize": embeddingSize, "encoderHiddenSize": encoderHiddenSize, "decoderHiddenSize": decoderHiddenSize])
+        try Check.count(encoderLayers, "encoderLayers", in: 1...Limits.maximumLayers)
+        try Check.fraction(dropout, "dropout")
+        try Check.count(batchSize, "batchSize", in: 1...Limits.maximumBatchSize)
+        try Check.learningRate(learningRate, "learningRate")
+        try Check.number(minimumLearningRate, "minimumLearningRate", in: 0...Limits.maximumLearningRate)
+        try Check.number(clipNorm, "clipNorm", in: 0...1e9)
+        try Check.fraction(labelSmoothing, "labelSmoothing")
+        try Check.count(epochs, "epochs", in: 1...Limits.maximumEpochs)
+        try Check.count(patience, "patience", in: 1...Limits.maximumEpochs)
+        try Check.count(decayPatience, "decayPatience", in: 1...Limits.maximumEpochs)
+        try Check.fraction(averageDecay, "averageDecay")
+        try Check.count(devWords, "devWords", in: 1...Limits.maximumVocabulary)
+        try Check.count(evaluationsPerEpoch, "evaluationsPerEpoch", in: 1...1000)
+        try Check.number(maximumMinutes, "maximumMinutes", in: 0...1e7)
+        if let previousSeconds { try Check.number(previousSeconds, "previousSeconds", in: 0...1e10) }
+        if let previousEpochs { try Check.number(previousEpochs, "previousEpochs", in: 0...1e7) }
+    }
 }
 
 /// How the G2P trainer moves the learning rate.
@@ -94,9 +116,15 @@ public enum G2PTrainer {
     ///   - options: settings.
     ///   - output: the model directory.
     ///   - log: receives one line per report.
+    /// - Throws: `ValidationFailure` for bad settings or too little data, `TrainingDivergedError` when the loss
+    ///   or gradient stops being finite (under `.stop`), model and file errors.
     public static func train(_ entries: [G2PEntry], options: G2PTrainingOptions, output: URL,
                              log: (String) -> Void) throws -> G2PTrainingSummary {
+        try options.validate()
         let started = Date()
+        let wordCount = Set(entries.map(\.word)).count
+        try Check.that(options.devWords < wordCount, "the dev split",
+                       "\(options.devWords) dev words leave nothing to train on: the dictionary has \(wordCount) words")
         let (trainEntries, devEntries) = G2PDictionary.split(entries, heldOutWords: options.devWords, seed: options.seed)
         let letters = Set(entries.flatMap { $0.word.map(String.init) }).sorted()
         let phonemes = Set(entries.flatMap(\.phonemes)).sorted()
@@ -124,6 +152,7 @@ public enum G2PTrainer {
             guard let source = try? model.encode(entry.word), let target = model.encodePhonemes(entry.phonemes) else { continue }
             examples.append((source, target))
         }
+        try Check.that(!examples.isEmpty, "training data", "no training entry can be encoded by the model")
         log("train: \(examples.count) entries (\(Set(trainEntries.map(\.word)).count) words); dev: \(Set(devEntries.map(\.word)).count) words; letters \(letters.count), phonemes \(phonemes.count); parameters \(network.parameterCount)")
         let optimizer = Adam(parameters: network.parameters, learningRate: options.learningRate)
         let average = options.averageDecay > 0 ? ExponentialMovingAverage(parameters: network.parameters, decay: options.averageDecay) : nil

@@ -1,4 +1,5 @@
 import Foundation
+import RecurrentData
 
 /// What the `recurrent tag` and `recurrent tagger` commands do besides parsing arguments, kept here so it can
 /// be tested without running the executable.
@@ -20,11 +21,17 @@ public enum TaggerCommandSupport {
     /// `"I saw her duck"` are each one sentence; a newline inside an argument starts another sentence), else
     /// the lines of standard input. One sentence per non-blank line, words separated by spaces.
     /// - Parameter readStandardInput: called only when there are no arguments.
-    /// - Throws: `TaggerError.emptyInput` when there is no word at all.
+    /// - Throws: `TaggerError.emptyInput` when there is no word at all; `ValidationFailure` for a sentence of
+    ///   more than `Limits.maximumSequenceLength` words, or an unspaced one of more characters.
     public static func sentences(arguments: [String], readStandardInput: () -> String?) throws -> [[String]] {
         let text = arguments.isEmpty ? (readStandardInput() ?? "") : arguments.joined(separator: " ")
         let sentences = taggerSentences(fromLines: text)
         guard !sentences.isEmpty else { throw TaggerError.emptyInput }
+        for (index, sentence) in sentences.enumerated() {
+            let length = sentence.count == 1 ? sentence[0].count : sentence.count
+            try Check.that(length <= Limits.maximumSequenceLength, "sentence \(index + 1)",
+                           "\(length) \(sentence.count == 1 ? "characters" : "words") long; at most \(Limits.maximumSequenceLength) per sentence")
+        }
         return sentences
     }
 
