@@ -78,12 +78,12 @@ import TestSupport
         }
         var options = TaggerTrainingOptions(architecture: tinyArchitecture)
         options.batchSize = 0
-        #expect(throws: TaggerError.self) { try options.validate() }
+        #expect(throws: ValidationFailure("batchSize", "0 is out of range; it must be in 1...65536")) { try options.validate() }
         options.batchSize = 32
         options.batchTokens = -1
-        #expect(throws: TaggerError.self) { try options.validate() }
+        #expect(throws: ValidationFailure("batchTokens", "-1 is out of range; it must be in 0...4000000")) { try options.validate() }
         options.batchTokens = 512
         options.cropProbability = 1.5
-        #expect(throws: TaggerError.self) { try options.validate() }
+        #expect(throws: ValidationFailure("cropProbability", "1.5 is out of range; it must be in 0.0...1.0")) { try options.validate() }
     }
 }
