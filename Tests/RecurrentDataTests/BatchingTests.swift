@@ -135,3 +135,16 @@ struct BatchingTests {
         #expect(SeededShuffle.uniform(below: 1, using: &rng) == 0)
     }
 }
+
+@Suite("BucketBatcher at the extremes")
+struct BucketBatcherExtremeTests {
+    @Test("a batch size or token budget of Int.max does not overflow")
+    func hugeSizes() throws {
+        let batcher = try BucketBatcher(lengths: [3, 1, 2], size: .sentences(.max), bucketWidth: nil, shuffle: false)
+        #expect(batcher.batchCount() == 1)
+        #expect(batcher.batches(epoch: 0) == [[0, 1, 2]])
+        let tokens = try BucketBatcher(lengths: [.max / 2 + 1, 1, 1], size: .tokens(.max), bucketWidth: nil, shuffle: false)
+        #expect(tokens.batches(epoch: 0) == [[0], [1, 2]])
+        #expect(try BucketBatcher(lengths: [], size: .sentences(.max)).batchCount() == 0)
+    }
+}

@@ -90,7 +90,8 @@ public struct BucketBatcher: Sendable {
                 }
             case .tokens(let n):
                 let newLongest = Swift.max(longest, length)
-                if !current.isEmpty && (current.count + 1) * newLongest > n {
+                let (padded, overflow) = (current.count + 1).multipliedReportingOverflow(by: newLongest)
+                if !current.isEmpty && (overflow || padded > n) {
                     batches.append(current)
                     current = []
                     longest = 0
@@ -106,7 +107,7 @@ public struct BucketBatcher: Sendable {
 
     /// The number of batches in an epoch.
     public func batchCount(epoch: Int = 0) -> Int {
-        if case .sentences(let n) = size { return (lengths.count + n - 1) / n }
+        if case .sentences(let n) = size { return lengths.isEmpty ? 0 : (lengths.count - 1) / n + 1 }  // no overflow for any n
         return batches(epoch: epoch).count
     }
 }
