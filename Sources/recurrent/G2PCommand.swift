@@ -12,30 +12,14 @@ struct G2PCommand: ParsableCommand {
         defaultSubcommand: G2PPronounce.self)
 }
 
-/// Where a model directory is: the option, `$RECURRENT_MODELS/<name>`, `Models/<name>` next to the
-/// executable's package root, the current directory, or the source checkout this tool was built from.
-enum ModelLocator {
-    static func find(_ name: String, explicit: String?) throws -> URL {
-        if let explicit { return URL(fileURLWithPath: explicit) }
-        var candidates: [URL] = []
-        if let root = ProcessInfo.processInfo.environment["RECURRENT_MODELS"] {
-            candidates.append(URL(fileURLWithPath: root).appendingPathComponent(name))
-        }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(directory.appendingPathComponent("Models").appendingPathComponent(name))
-            directory = directory.deletingLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Models/\(name)"))
-        // Sources/recurrent/G2PCommand.swift → the package root.
-        let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(sourceRoot.appendingPathComponent("Models/\(name)"))
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("config.json").path) }) {
-            return found
-        }
-        var searched: [String] = []
-        for path in candidates.map(\.standardizedFileURL.path) where !searched.contains(path) { searched.append(path) }
-        throw CommandFailure(description: "no '\(name)' model found; looked in: \(searched.joined(separator: ", ")) (pass --model DIR or set RECURRENT_MODELS)")
+/// The model folder to use: `--model DIR` when given, else the shipped model `name` found by the library's
+/// `ModelLocator`.
+func modelFolder(_ name: String, explicit: String?) throws -> URL {
+    if let explicit { return URL(fileURLWithPath: explicit) }
+    do {
+        return try ModelLocator.find(name)
+    } catch {
+        throw CommandFailure(description: error.description)
     }
 }
 
@@ -61,7 +45,7 @@ struct G2PPronounce: ParsableCommand {
 
     func run() throws {
         try cleanly {
-            let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
+            let g2p = try G2PModel(contentsOf: try modelFolder("g2p", explicit: model))
             var failures = 0
             for (index, word) in words.enumerated() {
                 do {
@@ -204,7 +188,7 @@ struct G2PEval: ParsableCommand {
 
     func run() throws {
         try cleanly {
-            let g2p = try G2PModel(contentsOf: try ModelLocator.find("g2p", explicit: model))
+            let g2p = try G2PModel(contentsOf: try modelFolder("g2p", explicit: model))
             let entries: [G2PEntry]
             if let devOf {
                 entries = G2PDictionary.split(try G2PDictionary.read(URL(fileURLWithPath: devOf)), heldOutWords: devWords, seed: seed).heldOut

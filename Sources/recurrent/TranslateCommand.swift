@@ -26,7 +26,7 @@ struct TranslateSentences: ParsableCommand {
 
     func run() throws {
         try cleanly {
-            let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
+            let translator = try Translator(contentsOf: try modelFolder("translate", explicit: model))
             var failures = 0
             for (index, sentence) in sentences.enumerated() {
                 do {
@@ -119,7 +119,7 @@ struct TranslateEval: ParsableCommand {
     func run() throws {
         try cleanly {
             let pairs = try TranslationData.readPairs(URL(fileURLWithPath: test))
-            let translator = try Translator(contentsOf: try ModelLocator.find("translate", explicit: model))
+            let translator = try Translator(contentsOf: try modelFolder("translate", explicit: model))
             let result = try translator.bleu(pairs, beamWidth: beam)
             print(String(format: "pairs %d  BLEU %.2f  beam %d", pairs.count, result.bleu * 100, beam))
             for (pair, hypothesis) in zip(pairs, result.hypotheses).prefix(5) {

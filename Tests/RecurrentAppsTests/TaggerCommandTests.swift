@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RecurrentData
 @testable import RecurrentApps
 import TestSupport
 
@@ -29,7 +30,7 @@ import TestSupport
         #expect(throws: TaggerError.self) { _ = try TaggerCommandSupport.loadTagger(modelPath: "x", language: "en") }
         #expect(throws: TaggerError.self) { _ = try TaggerCommandSupport.loadTagger(modelPath: nil, language: "fr") }
         // RECURRENT_MODELS is searched first; the package's own Models/ folder is always searched.
-        let folders = ShippedTaggers.searchFolders(environment: ["RECURRENT_MODELS": "/opt/models"])
+        let folders = ModelLocator.searchFolders(environment: ["RECURRENT_MODELS": "/opt/models"])
         #expect(folders.first?.path == "/opt/models")
         #expect(folders.contains { $0.path == SharedData.packageRoot.appendingPathComponent("Models").standardizedFileURL.path })
     }

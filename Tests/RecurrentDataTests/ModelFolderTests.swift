@@ -96,3 +96,28 @@ struct ModelFolderTests {
         #expect(throws: ModelFolder.WriteError(path: path.path, reason: "a file of that name is in the way")) { try write(path, ["a": "b"]) }
     }
 }
+
+@Suite("ModelLocator")
+struct ModelLocatorTests {
+    @Test("RECURRENT_MODELS first, each folder once, and a miss lists every folder searched")
+    func locate() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-locator-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = root.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try AtomicFile.write(text: "{}", to: model.appendingPathComponent("config.json"))
+        let environment = ["RECURRENT_MODELS": root.path]
+        #expect(try ModelLocator.find("mine", environment: environment).path == model.path)
+        let folders = ModelLocator.searchFolders(environment: environment)
+        #expect(folders.first?.path == root.path)
+        #expect(Set(folders.map(\.standardizedFileURL.path)).count == folders.count)
+        do {
+            _ = try ModelLocator.find("absent", environment: environment)
+            Issue.record("found a model that does not exist")
+        } catch {
+            #expect(error.searched.first == root.appendingPathComponent("absent").path)
+            #expect(error.searched.count == folders.count)
+            #expect(error.description.hasPrefix("no 'absent' model found; looked in: \(root.path)/absent, "))
+        }
+    }
+}
