@@ -4,6 +4,39 @@ import RecurrentCore
 public protocol Module: AnyObject {
     /// Every parameter with its key (e.g. `weight_ih_l0_reverse`, `encoder.lstm.weight_hh_l1`), in a stable order.
     var namedParameters: [(key: String, parameter: Parameter)] { get }
+    /// The direct submodules with their key prefixes (`encoder`, `0`), so `train()`, `eval()` and `freeze()`
+    /// reach every part; none by default.
+    var children: [(name: String, module: any Module)] { get }
+    /// Whether this module itself behaves as in training (dropout on); modules without such behaviour keep
+    /// the default, which ignores the setting. Use `train()` / `eval()` to set a whole model.
+    var isTraining: Bool { get set }
+}
+
+extension Module {
+    public var children: [(name: String, module: any Module)] { [] }
+
+    public var isTraining: Bool {
+        get { false }
+        set {}
+    }
+
+    /// Sets training mode on this module and every submodule (PyTorch's `train()`).
+    public func train(_ on: Bool = true) {
+        isTraining = on
+        for child in children { child.module.train(on) }
+    }
+
+    /// Sets inference mode on this module and every submodule (PyTorch's `eval()`).
+    public func eval() { train(false) }
+
+    /// Freezes every parameter (no gradient, no update) or, with `false`, makes them trainable again.
+    public func freeze(_ frozen: Bool = true) {
+        for (_, parameter) in namedParameters { parameter.isTrainable = !frozen }
+    }
+
+    /// The parameters that training updates (not frozen), in the order of `namedParameters`: what to give
+    /// an optimizer.
+    public var trainableParameters: [Parameter] { namedParameters.map(\.parameter).filter(\.isTrainable) }
 }
 
 /// Why a state dict could not be loaded into a module.

@@ -6,9 +6,15 @@ public final class Parameter {
     /// The current values; a leaf of the gradient tape.
     public var value: Tensor {
         didSet {
-            if !value.requiresGrad { value = value.requiringGradient() }
+            if isTrainable != value.requiresGrad { value = isTrainable ? value.requiringGradient() : value.detached() }
             version &+= 1
         }
+    }
+
+    /// Whether training updates this parameter (PyTorch's `requires_grad`). A frozen parameter (false) is a
+    /// constant of the tape: it gets no gradient, so optimizers leave it as it is.
+    public var isTrainable = true {
+        didSet { if isTrainable != oldValue { value = isTrainable ? value.requiringGradient() : value.detached() } }
     }
 
     /// Counts changes of `value` (assignments and in-place updates): caches derived from the values, such as
