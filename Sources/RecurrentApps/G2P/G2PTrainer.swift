@@ -119,9 +119,8 @@ public enum G2PTrainer {
     /// - Throws: `ValidationFailure` for bad settings or too little data, `TrainingDivergedError` when the loss
     ///   or gradient stops being finite (under `.stop`), model and file errors.
     public static func train(_ entries: [G2PEntry], options: G2PTrainingOptions, output: URL,
-                             log: (String) -> Void) throws -> G2PTrainingSummary {
+                             log: @escaping (String) -> Void) throws -> G2PTrainingSummary {
         try options.validate()
-        let started = Date()
         let wordCount = Set(entries.map(\.word)).count
         try Check.that(options.devWords < wordCount, "the dev split",
                        "\(options.devWords) dev words leave nothing to train on: the dictionary has \(wordCount) words")
@@ -155,19 +154,72 @@ public enum G2PTrainer {
         try Check.that(!examples.isEmpty, "training data", "no training entry can be encoded by the model")
         log("train: \(examples.count) entries (\(Set(trainEntries.map(\.word)).count) words); dev: \(Set(devEntries.map(\.word)).count) words; letters \(letters.count), phonemes \(phonemes.count); parameters \(network.parameterCount)")
         let optimizer = Adam(parameters: network.parameters, learningRate: options.learningRate)
-        let average = options.averageDecay > 0 ? ExponentialMovingAverage(parameters: network.parameters, decay: options.averageDecay) : nil
+        var settings = TrainerSettings()
+        (settings.epochs, settings.clipNorm, settings.nonFinitePolicy) = (options.epochs, options.clipNorm, options.nonFinitePolicy)
+        (settings.evaluationsPerEpoch, settings.patience, settings.metricMode) = (options.evaluationsPerEpoch, options.patience, .min)
+        settings.maximumMinutes = options.maximumMinutes
+        let trainer = Trainer<[Int]>(model: network, optimizer: optimizer, settings: settings) { batch in
+            (try network.loss(sources: batch.map { examples[$0].source }, targets: batch.map { examples[$0].target },
+                              labelSmoothing: options.labelSmoothing), 1)
+        }
         let batchesPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
-        let cosine = CosineAnnealing(initialLearningRate: options.learningRate, period: Swift.max(1, options.epochs * batchesPerEpoch),
-                                     minimumLearningRate: Swift.min(options.minimumLearningRate, options.learningRate), holdsMinimum: true)
-        let nonFinite = NonFiniteGuard(policy: options.nonFinitePolicy)
-        var rng = Xoshiro256StarStar(seed: options.seed &+ 17)
-        var bestWER = Double.infinity, bestPER = Double.infinity, badEvaluations = 0, sinceDecay = 0
-        var epochsDone = 0.0
-        var stop = false
-        func outOfTime() -> Bool { options.maximumMinutes > 0 && Date().timeIntervalSince(started) > options.maximumMinutes * 60 }
+        switch options.schedule {
+        case .cosine:
+            trainer.scheduler = CosineAnnealing(initialLearningRate: options.learningRate, period: Swift.max(1, options.epochs * batchesPerEpoch),
+                                                minimumLearningRate: Swift.min(options.minimumLearningRate, options.learningRate), holdsMinimum: true)
+        case .plateau:
+            // Halve after `decayPatience` dev evaluations without a lower WER.
+            trainer.scheduler = ReduceOnPlateau(initialLearningRate: options.learningRate, mode: .min, factor: 0.5,
+                                                patience: options.decayPatience - 1, threshold: 0)
+        }
+        trainer.average = options.averageDecay > 0 ? ExponentialMovingAverage(parameters: network.parameters, decay: options.averageDecay) : nil
+        trainer.restoresBest = false
 
-        for epoch in 1...options.epochs where !stop {
-            // Length-sorted batches: shuffle, sort within pools of 50 batches by source length, shuffle batches.
+        var pers: [Double] = []  // the phoneme error rate of every evaluation
+        var bestWER = Double.infinity, bestPER = Double.infinity
+        let hooks = TrainingHooks()
+        hooks.didImprove = { progress, evaluation in
+            bestWER = evaluation.metric
+            bestPER = pers.last ?? .nan
+            var info = [
+                "data": "CMUdict g014b2b.train minus \(options.devWords) held-out dev words",
+                "epochs": String(format: "%.2f", evaluation.epoch),
+                "epochs_total": String(format: "%.2f", previousEpochs + evaluation.epoch),
+                "dev_wer_greedy": String(format: "%.4f", evaluation.metric), "dev_per_greedy": String(format: "%.4f", bestPER),
+                "training_seconds": String(format: "%.0f", previousSeconds + progress.elapsedSeconds),
+            ]
+            if evaluation.averaged, let average = trainer.average { info["weights"] = "exponential moving average, decay \(average.decay)" }
+            model.trainingInfo = info
+            try model.save(to: output)
+        }
+        hooks.didEvaluate = { progress, round, history in
+            let pers = pers.suffix(round.count)
+            let scores = zip(round, pers).map { evaluation, per in
+                String(format: "dev WER%@ %.2f%% PER %.2f%%%@", evaluation.averaged ? " averaged" : "", evaluation.metric * 100, per * 100,
+                       evaluation.isBest ? " (best, saved)" : "")
+            }
+            let now = trainer.scheduler?.learningRate ?? optimizer.learningRate
+            let note = options.schedule == .plateau && now != round[0].learningRate ? String(format: " (learning rate → %.2e)", now) : ""
+            log(String(format: "epoch %.2f %@%@ [%.0f s]", round[0].epoch, scores.joined(separator: ", "), note, progress.elapsedSeconds))
+        }
+        var lossSum = 0.0, lossCount = 0, epochStart = Date()
+        hooks.didStep = { progress, _, loss in
+            if progress.batchesDone == 1 { (lossSum, lossCount, epochStart) = (0, 0, Date()) }
+            lossSum += loss
+            lossCount += 1
+            if progress.batchesDone % 200 == 0 {
+                let rate = Double(progress.batchesDone) / Date().timeIntervalSince(epochStart)
+                log(String(format: "epoch %d batch %d/%d loss %.4f lr %.2e (%.1f batches/s, %.0f s elapsed)", progress.currentEpoch + 1,
+                           progress.batchesDone, progress.batchesInEpoch, lossSum / Double(lossCount), progress.optimizer.learningRate,
+                           rate, progress.elapsedSeconds))
+                (lossSum, lossCount) = (0, 0)
+            }
+        }
+        trainer.callbacks = [hooks]
+
+        // Length-sorted batches: shuffle, sort within pools of 50 batches by source length, shuffle batches.
+        var rng = Xoshiro256StarStar(seed: options.seed &+ 17)
+        let history = try trainer.fit(batches: { _ in
             var order = Array(examples.indices)
             SeededShuffle.shuffle(&order, using: &rng)
             var batches: [[Int]] = []
@@ -185,92 +237,13 @@ public enum G2PTrainer {
                 start += pool
             }
             SeededShuffle.shuffle(&batches, using: &rng)
-            let evaluateEvery = Swift.max(1, batches.count / Swift.max(options.evaluationsPerEpoch, 1))
-            var lossSum = 0.0, lossCount = 0
-            let epochStart = Date()
-            for (b, batch) in batches.enumerated() {
-                network.isTraining = true
-                if options.schedule == .cosine {
-                    optimizer.learningRate = cosine.learningRate
-                    cosine.step()
-                }
-                let loss = try network.loss(sources: batch.map { examples[$0].source }, targets: batch.map { examples[$0].target },
-                                            labelSmoothing: options.labelSmoothing)
-                loss.backward()
-                let norm = GradientClipping.clipNorm(of: network.parameters, maxNorm: options.clipNorm)
-                if try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: network.parameters) {
-                    optimizer.step()
-                    optimizer.zeroGrad()
-                    average?.update()
-                    lossSum += Double(loss.item)
-                    lossCount += 1
-                }
-                if (b + 1) % 200 == 0 {
-                    let rate = Double(b + 1) / Date().timeIntervalSince(epochStart)
-                    log(String(format: "epoch %d batch %d/%d loss %.4f lr %.2e (%.1f batches/s, %.0f s elapsed)", epoch, b + 1,
-                               batches.count, lossSum / Double(lossCount), optimizer.learningRate, rate, Date().timeIntervalSince(started)))
-                    lossSum = 0
-                    lossCount = 0
-                }
-                let last = b + 1 == batches.count
-                // Every `evaluateEvery` batches (but not just before the end of the epoch), at the end of the
-                // epoch, and when time is up.
-                let due = (b + 1) % evaluateEvery == 0 && batches.count - (b + 1) >= evaluateEvery / 2
-                if due || last || outOfTime() {
-                    epochsDone = Double(epoch - 1) + Double(b + 1) / Double(batches.count)
-                    network.isTraining = false
-                    // The trained weights, and the averaged ones when averaging, are scored; the best of all
-                    // evaluations so far is saved.
-                    func evaluateAndKeepBest(averaged: Bool) throws -> (wer: Double, per: Double, saved: Bool) {
-                        let score = try model.evaluate(devEntries, beamWidth: 1)
-                        let wer = score.wordErrorRate, per = score.phonemeErrorRate
-                        guard wer < bestWER else { return (wer, per, false) }
-                        bestWER = wer
-                        bestPER = per
-                        var info = [
-                            "data": "CMUdict g014b2b.train minus \(options.devWords) held-out dev words",
-                            "epochs": String(format: "%.2f", epochsDone),
-                            "epochs_total": String(format: "%.2f", previousEpochs + epochsDone),
-                            "dev_wer_greedy": String(format: "%.4f", wer), "dev_per_greedy": String(format: "%.4f", per),
-                            "training_seconds": String(format: "%.0f", previousSeconds + Date().timeIntervalSince(started)),
-                        ]
-                        if averaged, let average { info["weights"] = "exponential moving average, decay \(average.decay)" }
-                        model.trainingInfo = info
-                        try model.save(to: output)
-                        return (wer, per, true)
-                    }
-                    var results = [(label: "", result: try evaluateAndKeepBest(averaged: false))]
-                    if let average {
-                        results.append((" averaged", try average.withAveragedValues { try evaluateAndKeepBest(averaged: true) }))
-                    }
-                    let improved = results.contains { $0.result.saved }
-                    var note = ""
-                    if improved {
-                        badEvaluations = 0
-                        sinceDecay = 0
-                    } else {
-                        badEvaluations += 1
-                        sinceDecay += 1
-                        if options.schedule == .plateau && sinceDecay >= options.decayPatience {
-                            optimizer.learningRate *= 0.5
-                            sinceDecay = 0
-                            note = String(format: " (learning rate → %.2e)", optimizer.learningRate)
-                        }
-                    }
-                    let scores = results.map { label, result in
-                        String(format: "dev WER%@ %.2f%% PER %.2f%%%@", label, result.wer * 100, result.per * 100, result.saved ? " (best, saved)" : "")
-                    }
-                    log(String(format: "epoch %.2f %@%@ [%.0f s]", epochsDone, scores.joined(separator: ", "), note,
-                               Date().timeIntervalSince(started)))
-                    if badEvaluations >= options.patience || outOfTime() {
-                        stop = true
-                        break
-                    }
-                }
-            }
-        }
-        if nonFinite.skippedSteps > 0 { log("skipped \(nonFinite.skippedSteps) of \(nonFinite.steps) steps with a non-finite loss or gradient") }
-        return G2PTrainingSummary(bestDevWER: bestWER, bestDevPER: bestPER, epochs: epochsDone,
-                                  seconds: Date().timeIntervalSince(started))
+            return batches
+        }, evaluate: {
+            let score = try model.evaluate(devEntries, beamWidth: 1)
+            pers.append(score.phonemeErrorRate)
+            return score.wordErrorRate
+        })
+        if history.skippedSteps > 0 { log("skipped \(history.skippedSteps) of \(history.steps + history.skippedSteps) steps with a non-finite loss or gradient") }
+        return G2PTrainingSummary(bestDevWER: bestWER, bestDevPER: bestPER, epochs: history.epochsDone, seconds: history.seconds)
     }
 }

@@ -174,14 +174,12 @@ public final class Translator {
     ///   gradient stops being finite, model and file errors.
     public static func train(_ pairs: [TranslationPair], dev: [TranslationPair], test: [TranslationPair] = [], output: URL,
                              options: TranslationTrainingOptions = .init(),
-                             log: (String) -> Void) throws -> Double {
+                             log: @escaping (String) -> Void) throws -> Double {
         try options.validate()
         try Check.that(!pairs.isEmpty, "training data", "there are no training pairs")
         try Check.that(!dev.isEmpty, "dev data", "there are no dev pairs")
         let (embedding, hidden, dropout, batchSize) = (options.embedding, options.hidden, options.dropout, options.batchSize)
         let (learningRate, epochs, maximumMinutes, seed) = (options.learningRate, options.epochs, options.maximumMinutes, options.seed)
-        let nonFinite = NonFiniteGuard(policy: options.nonFinitePolicy)
-        let started = Date()
         func vocabulary(_ sentences: [[String]]) -> [String] {
             var counts: [String: Int] = [:]
             for s in sentences { for w in s { counts[w, default: 0] += 1 } }
@@ -203,9 +201,30 @@ public final class Translator {
         let examples = try pairs.map { (try model.encode($0.source), model.encodeTarget($0.target)) }
         log("train: \(examples.count) pairs; dev \(dev.count); vocabularies \(model.sourceVocabulary.count) → \(model.targetVocabulary.count); parameters \(network.parameterCount)")
         let optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
+        var settings = TrainerSettings()
+        (settings.epochs, settings.clipNorm, settings.nonFinitePolicy) = (epochs, 5, options.nonFinitePolicy)
+        (settings.patience, settings.metricMode, settings.maximumMinutes) = (3, .max, maximumMinutes)
+        let trainer = Trainer<[Int]>(model: network, optimizer: optimizer, settings: settings) { batch in
+            (try network.loss(sources: batch.map { examples[$0].0 }, targets: batch.map { examples[$0].1 }, labelSmoothing: 0.1), 1)
+        }
+        // Halve the learning rate after every evaluation without a better dev BLEU.
+        trainer.scheduler = ReduceOnPlateau(initialLearningRate: learningRate, mode: .max, factor: 0.5, patience: 0, threshold: 0)
+        let hooks = TrainingHooks()
+        hooks.didImprove = { progress, evaluation in
+            model.trainingInfo = ["epochs": String(format: "%g", evaluation.epoch), "dev_bleu_greedy": String(format: "%.4f", evaluation.metric),
+                                  "training_seconds": String(format: "%.0f", progress.elapsedSeconds)]
+            try model.save(to: output)
+        }
+        var lastEvaluation: TrainingHistory.Evaluation?
+        hooks.didEvaluate = { _, round, _ in lastEvaluation = round.last }
+        hooks.didFinishEpoch = { progress, epoch, _ in
+            guard let evaluation = lastEvaluation else { return }
+            log(String(format: "epoch %d loss %.4f dev BLEU %.2f%@ [%.0f s]", epoch.epoch, epoch.loss, evaluation.metric * 100,
+                       evaluation.isBest ? " (best, saved)" : "", progress.elapsedSeconds))
+        }
+        trainer.callbacks = [hooks]
         var rng = Xoshiro256StarStar(seed: seed &+ 7)
-        var best = -1.0, bad = 0
-        for epoch in 1...epochs {
+        let history = try trainer.fit(batches: { _ in
             var order = Array(examples.indices)
             SeededShuffle.shuffle(&order, using: &rng)
             var batches = stride(from: 0, to: order.count, by: batchSize * 20).flatMap { start -> [[Int]] in
@@ -213,36 +232,9 @@ public final class Translator {
                 return stride(from: 0, to: pool.count, by: batchSize).map { Array(pool[$0..<Swift.min($0 + batchSize, pool.count)]) }
             }
             SeededShuffle.shuffle(&batches, using: &rng)
-            var total = 0.0
-            network.isTraining = true
-            for batch in batches {
-                let loss = try network.loss(sources: batch.map { examples[$0].0 }, targets: batch.map { examples[$0].1 }, labelSmoothing: 0.1)
-                loss.backward()
-                let norm = GradientClipping.clipNorm(of: network.parameters, maxNorm: 5)
-                guard try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: network.parameters) else { continue }
-                optimizer.step()
-                optimizer.zeroGrad()
-                total += Double(loss.item)
-            }
-            network.isTraining = false
-            let score = try model.bleu(dev).bleu
-            var note = ""
-            if score > best {
-                best = score
-                bad = 0
-                model.trainingInfo = ["epochs": "\(epoch)", "dev_bleu_greedy": String(format: "%.4f", score),
-                                      "training_seconds": String(format: "%.0f", Date().timeIntervalSince(started))]
-                try model.save(to: output)
-                note = " (best, saved)"
-            } else {
-                bad += 1
-                optimizer.learningRate *= 0.5
-            }
-            log(String(format: "epoch %d loss %.4f dev BLEU %.2f%@ [%.0f s]", epoch, total / Double(batches.count), score * 100, note,
-                       Date().timeIntervalSince(started)))
-            if bad >= 3 || (maximumMinutes > 0 && Date().timeIntervalSince(started) > maximumMinutes * 60) { break }
-        }
-        return best
+            return batches
+        }, evaluate: { try model.bleu(dev).bleu })
+        return history.best?.metric ?? 0
     }
 }
 
