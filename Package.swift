@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels", "TestSupport"]),
         .testTarget(name: "RecurrentCoreTests", dependencies: ["RecurrentCore", "TestSupport"]),
         .testTarget(name: "RecurrentDataTests", dependencies: ["RecurrentData", "TestSupport"]),
-        .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"]),
+        .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentNN", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "RecurrentAppsTests", dependencies: ["RecurrentApps", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
