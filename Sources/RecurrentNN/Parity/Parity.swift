@@ -106,7 +106,7 @@ public enum Parity {
         guard x.rank == 3 || x.rank == 2, x.shape.last == inputSize else {
             throw ParityError("'input.x' has shape \(x.shape), expected \(batchFirst ? "[batch, seq" : "[seq, batch"), \(inputSize)] or [seq, \(inputSize)] unbatched")
         }
-        let unbatched = x.rank == 2
+        let unbatched = try isUnbatched(golden, x, unbatchedRank: 2)
         let steps = unbatched ? x.shape[0] : x.shape[batchFirst ? 1 : 0], batch = unbatched ? 1 : x.shape[batchFirst ? 0 : 1]
         _ = try golden.integer("seq_len", in: steps...steps, default: steps)
         if !unbatched { _ = try golden.integer("batch", in: batch...batch, default: batch) }
@@ -161,7 +161,7 @@ public enum Parity {
         guard x.rank == 2 || x.rank == 1, x.shape.last == inputSize else {
             throw ParityError("'input.x' has shape \(x.shape), expected [batch, \(inputSize)] or [\(inputSize)] unbatched")
         }
-        let unbatched = x.rank == 1, batch = unbatched ? 1 : x.shape[0]
+        let unbatched = try isUnbatched(golden, x, unbatchedRank: 1), batch = unbatched ? 1 : x.shape[0]
         if !unbatched { _ = try golden.integer("batch", in: batch...batch, default: batch) }
         let stateShape = unbatched ? [hiddenSize] : [batch, hiddenSize]
         let h = try golden.optionalTensor("input.h", shape: stateShape), c = try golden.optionalTensor("input.c", shape: stateShape)
@@ -197,5 +197,15 @@ public enum Parity {
         case "GRU", "GRUCell": return .gru
         default: return try golden.choice("nonlinearity", among: ["tanh", "relu"], default: "tanh") == "relu" ? .rnnReLU : .rnnTanh
         }
+    }
+
+    /// Whether `input.x` is PyTorch's unbatched input (of rank `unbatchedRank`), which must agree with the
+    /// `unbatched` setting when the file has one.
+    static func isUnbatched(_ golden: GoldenCase, _ x: Tensor, unbatchedRank: Int) throws -> Bool {
+        let unbatched = x.rank == unbatchedRank
+        guard try golden.flag("unbatched", default: unbatched) == unbatched else {
+            throw ParityError("metadata 'unbatched' is \(!unbatched), but 'input.x' has shape \(x.shape)")
+        }
+        return unbatched
     }
 }

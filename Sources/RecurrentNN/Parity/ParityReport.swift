@@ -41,6 +41,11 @@ public struct ParityReport {
     /// The tolerance on the scaled error: |a − b| ≤ tolerance · (1 + |b|).
     public var tolerance: Float
 
+    /// A report of compared entries.
+    public init(caseName: String, module: String, entries: [Entry], tolerance: Float) {
+        (self.caseName, self.module, self.entries, self.tolerance) = (caseName, module, entries, tolerance)
+    }
+
     /// Whether every entry is within tolerance.
     public var passed: Bool { entries.allSatisfy { $0.passes(tolerance) } }
 
