@@ -12,7 +12,7 @@ extension Parity {
         let scale = try golden.number("scale", in: -1e6...1e6).map { AttentionScale.custom(Float($0)) } ?? .standard
         let isCausal = try golden.flag("is_causal", default: false)
         let leaves = try attentionInputs(golden)
-        let mask = try attentionMask(golden, "input.attn_mask")
+        let mask = attentionMask(golden, "input.attn_mask")
         let result = try RecurrentNN.scaledDotProductAttention(
             query: leaves["input.query"]!, key: leaves["input.key"]!, value: leaves["input.value"]!, mask: mask.bool,
             additiveMask: mask.additive, isCausal: isCausal, scale: scale)
@@ -42,7 +42,7 @@ extension Parity {
         let batchFirst = try golden.flag("batch_first", default: false), needWeights = try golden.flag("need_weights", default: true)
         let average = try golden.flag("average_attn_weights", default: true)
         var leaves = try attentionInputs(golden)
-        let padding = try attentionMask(golden, "input.key_padding_mask"), mask = try attentionMask(golden, "input.attn_mask")
+        let padding = attentionMask(golden, "input.key_padding_mask"), mask = attentionMask(golden, "input.attn_mask")
 
         let layer = MultiheadAttention(embedDimension: e, headCount: heads, bias: bias, keyDimension: kdim, valueDimension: vdim,
                                        batchFirst: batchFirst)
@@ -66,8 +66,8 @@ extension Parity {
 
     /// A mask input as PyTorch reads it: an integer or boolean tensor is a boolean mask (what `true` means is
     /// the argument's), a float tensor is added to the scores. Both nil when the key is absent.
-    static func attentionMask(_ golden: GoldenCase, _ key: String) throws -> (bool: BoolMask?, additive: Tensor?) {
-        (try golden.optionalIntegers(key).map(BoolMask.init), golden.tensors[key])
+    static func attentionMask(_ golden: GoldenCase, _ key: String) -> (bool: BoolMask?, additive: Tensor?) {
+        (golden.integers[key].map(BoolMask.init), golden.tensors[key])
     }
 
     /// `cross_entropy`: inputs `logits` and int64 `target`; settings `ignore_index`, `label_smoothing`;

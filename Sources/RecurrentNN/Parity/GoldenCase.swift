@@ -152,21 +152,22 @@ public struct GoldenCase {
 
     /// A float tensor that may be absent; when present it must have `shape` (if given).
     public func optionalTensor(_ key: String, shape: [Int]? = nil) throws -> Tensor? {
-        guard let found = tensors[key] else {
-            if integers[key] != nil { throw ParityError("'\(key)' must be a float tensor") }
-            return nil
-        }
-        try Self.expect(key, found.shape, shape)
-        return found
+        try Self.lookUp(key, in: tensors, kind: "float", storedElsewhere: integers[key] != nil, shape: shape, shapeOf: \.shape)
     }
 
     /// An integer tensor that may be absent; when present it must have `shape` (if given).
     public func optionalIntegers(_ key: String, shape: [Int]? = nil) throws -> IntTensor? {
-        guard let found = integers[key] else {
-            if tensors[key] != nil { throw ParityError("'\(key)' must be an integer tensor") }
+        try Self.lookUp(key, in: integers, kind: "integer", storedElsewhere: tensors[key] != nil, shape: shape, shapeOf: \.shape)
+    }
+
+    /// `table[key]` checked for its shape; an error when the key is stored with the other kind of dtype.
+    static func lookUp<T>(_ key: String, in table: [String: T], kind: String, storedElsewhere: Bool, shape: [Int]?,
+                          shapeOf: (T) -> [Int]) throws -> T? {
+        guard let found = table[key] else {
+            if storedElsewhere { throw ParityError("'\(key)' must be \(kind == "integer" ? "an" : "a") \(kind) tensor") }
             return nil
         }
-        try Self.expect(key, found.shape, shape)
+        try expect(key, shapeOf(found), shape)
         return found
     }
 
