@@ -132,14 +132,9 @@ func randomAdditiveMask(_ shape: [Int], fraction: Float = 0.3, seed: UInt64) -> 
     @Test(arguments: committedCases)
     func committedCaseMatchesPyTorch(name: String) throws {
         let url = ParityCaseFile.committedGolden.appendingPathComponent(name + ".safetensors")
-        let report = try Parity.run(url)
-        let golden = try GoldenCase(contentsOf: url)
-        #expect(report.entries.map(\.name) == golden.expectationKeys)
-        #expect(report.entries.contains { $0.name.hasPrefix("grad.param.") } || golden.module != "MultiheadAttention")
-        for entry in report.entries {
-            #expect(entry.passes(report.tolerance), "\(name): \(entry.name) off by \(entry.maxAbsoluteError)")
+        try expectParity(url)
+        if try GoldenCase(contentsOf: url).module == "MultiheadAttention" {
+            #expect(try Parity.run(url).entries.contains { $0.name.hasPrefix("grad.param.") })
         }
-        let worst = report.worst!
-        print("\(name): worst \(worst.name) scaled \(worst.maxScaledError), abs \(worst.maxAbsoluteError)")
     }
 }
