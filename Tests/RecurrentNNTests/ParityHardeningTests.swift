@@ -149,3 +149,13 @@ import TestSupport
         #expect(try file.refusal() == "metadata 'unbatched' is true, but 'input.x' has shape [3, 4]")
     }
 }
+
+extension ParityHardeningTests {
+    @Test func attentionInputsThatBroadcastToHugeWeightsAreRefused() throws {
+        var file = try ParityCaseFile.committed("sdpa_float_mask")
+        file.floats["input.query"] = Tensor.zeros([8192, 1, 1, 4])
+        file.floats["input.key"] = Tensor.zeros([1, 4096, 1, 4])
+        file.floats["input.value"] = Tensor.zeros([1, 4096, 1, 4])
+        #expect(try file.refusal() == "the inputs imply 8192 × 4096 × 1 × 1 attention weights, more than 16777216")
+    }
+}

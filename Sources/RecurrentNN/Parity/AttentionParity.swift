@@ -12,6 +12,11 @@ extension Parity {
         let scale = try golden.number("scale", in: -1e6...1e6).map { AttentionScale.custom(Float($0)) } ?? .standard
         let isCausal = try golden.flag("is_causal", default: false)
         let leaves = try attentionInputs(golden)
+        let (q, k, v) = (leaves["input.query"]!, leaves["input.key"]!, leaves["input.value"]!)
+        if q.rank >= 2, k.rank >= 2, v.rank >= 2,
+           let batch = Shape.broadcast(Array(q.shape.dropLast(2)), Array(k.shape.dropLast(2))).flatMap({ Shape.broadcast($0, Array(v.shape.dropLast(2))) }) {
+            try checkAttentionWeights(batch + [q.shape[q.rank - 2], k.shape[k.rank - 2]])
+        }
         let mask = attentionMask(golden, "input.attn_mask")
         let result = try RecurrentNN.scaledDotProductAttention(
             query: leaves["input.query"]!, key: leaves["input.key"]!, value: leaves["input.value"]!, mask: mask.bool,
@@ -42,6 +47,8 @@ extension Parity {
         let batchFirst = try golden.flag("batch_first", default: false), needWeights = try golden.flag("need_weights", default: true)
         let average = try golden.flag("average_attn_weights", default: true)
         var leaves = try attentionInputs(golden)
+        let (query, key) = (leaves["input.query"]!, leaves["input.key"]!)
+        try checkAttentionWeights([heads] + query.shape.dropLast() + [key.rank >= 2 ? key.shape[key.rank - 2] : 1])
         let padding = attentionMask(golden, "input.key_padding_mask"), mask = attentionMask(golden, "input.attn_mask")
 
         let layer = MultiheadAttention(embedDimension: e, headCount: heads, bias: bias, keyDimension: kdim, valueDimension: vdim,
@@ -55,6 +62,15 @@ extension Parity {
         if let weights = result.weights { outputs["attn_weights"] = weights }
         for (key, parameter) in layer.namedParameters { leaves["param." + key] = parameter.value }
         return try differentiate(golden, outputs: outputs, leaves: leaves)
+    }
+
+    /// Refuses a case whose attention weights (the product of `extents`, taken without overflow) would
+    /// exceed `ParityLimits.attentionWeights` values.
+    static func checkAttentionWeights(_ extents: [Int]) throws {
+        let count = extents.reduce(1.0) { $0 * Double($1) }
+        guard count <= Double(ParityLimits.attentionWeights.upperBound) else {
+            throw ParityError("the inputs imply \(extents.map(String.init).joined(separator: " × ")) attention weights, more than \(ParityLimits.attentionWeights.upperBound)")
+        }
     }
 
     /// `input.query`, `input.key`, `input.value` as leaves that record gradients.

@@ -37,10 +37,13 @@ public enum CaseValue: Decodable, Equatable, CustomStringConvertible {
 /// The limits a case's metadata must keep before any module is built or memory allocated. Each is named
 /// in the error message that reports a value outside it.
 public enum ParityLimits {
-    /// Feature, hidden, projection, embedding and head sizes, and the batch and sequence extents.
+    /// Feature, hidden, projection, embedding, kdim and vdim sizes.
     public static let size = 1...65_536
     /// Stacked recurrent layers (`num_layers`).
     public static let layers = 1...64
     /// Attention heads (`num_heads`).
     public static let heads = 1...1_024
+    /// Attention weights an attention case may imply (broadcast batch axes × queries × keys): inputs that
+    /// broadcast against each other could otherwise ask for far more memory than the file holds.
+    public static let attentionWeights = 0...(1 << 24)
 }
