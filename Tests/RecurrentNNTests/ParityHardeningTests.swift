@@ -65,7 +65,8 @@ import TestSupport
             $0.floats["grad.param.weight_hh_l0"]!.updateScalars { $0[3] = .infinity }
         },
         Breakage("a gradient missing", "the file lacks 'grad.input.h0', which the library computes") { $0.floats["grad.input.h0"] = nil },
-        Breakage("a gradient renamed", "the file lacks 'grad.input.h0', which the library computes") {
+        Breakage("a gradient renamed",
+                 "the file lacks 'grad.input.h0', which the library computes; the file has 'grad.input.hzero', which the library does not compute") {
             $0.floats["grad.input.hzero"] = $0.floats.removeValue(forKey: "grad.input.h0")
         },
         Breakage("an output missing", "the file lacks 'output.c_n' and 'upstream.c_n', which the library computes") {

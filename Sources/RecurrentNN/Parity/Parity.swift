@@ -24,10 +24,10 @@ public enum Parity {
         let expected = golden.expectationKeys
         guard !expected.isEmpty else { throw ParityError("nothing to compare: the file has no output.* or grad.* tensor") }
         let computed = try runner(golden)
-        let missing = computed.keys.filter { golden.tensors[$0] == nil }.sorted()
-        guard missing.isEmpty else { throw ParityError("the file lacks \(quoted(missing)), which the library computes") }
-        let unknown = expected.filter { computed[$0] == nil }
-        guard unknown.isEmpty else { throw ParityError("the file has \(quoted(unknown)), which the library does not compute") }
+        let missing = computed.keys.filter { golden.tensors[$0] == nil }.sorted(), unknown = expected.filter { computed[$0] == nil }
+        let problems = (missing.isEmpty ? [] : ["the file lacks \(quoted(missing)), which the library computes"])
+            + (unknown.isEmpty ? [] : ["the file has \(quoted(unknown)), which the library does not compute"])
+        guard problems.isEmpty else { throw ParityError(problems.joined(separator: "; ")) }
         let entries = try expected.map { key -> ParityReport.Entry in
             let (ours, theirs) = (computed[key]!, golden.tensors[key]!)
             guard ours.shape == theirs.shape else {
