@@ -9,6 +9,8 @@ public enum AttentionError: Error, CustomStringConvertible, Equatable {
     case lengthsCount(expected: Int, found: Int)
     /// A key length is negative or longer than the keys.
     case lengthOutOfRange(index: Int, length: Int, keyCount: Int)
+    /// A PyTorch feature the layer does not implement (`add_bias_kv`, `add_zero_attn`), named as PyTorch names it.
+    case unsupported(String)
 
     /// The one-line message.
     public var description: String {
@@ -21,6 +23,8 @@ public enum AttentionError: Error, CustomStringConvertible, Equatable {
             return "key lengths have \(found) entries for a batch of \(expected)"
         case .lengthOutOfRange(let index, let length, let keyCount):
             return "key lengths[\(index)] = \(length) is outside 0...\(keyCount)"
+        case .unsupported(let feature):
+            return "unsupported: \(feature)"
         }
     }
 }

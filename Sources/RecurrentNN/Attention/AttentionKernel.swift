@@ -1,23 +1,24 @@
 import RecurrentCore
 import RecurrentKernels
 
-/// Where a boolean "may attend" mask is read for each slice, row and column of the attention weights
-/// `[batch..., Lq, Lk]` (the mask broadcasts: repeated axes have stride 0).
-struct MaskLayout {
+/// Where a mask is read for each slice, row and column of the attention weights `[batch..., Lq, Lk]`:
+/// a boolean "may attend" mask (`MaskLayout`) or float values added to the scores (`BiasLayout`). The mask
+/// broadcasts: repeated axes have stride 0.
+struct BroadcastLayout<Element> {
     /// The mask values.
-    let values: [Bool]
+    let values: [Element]
     /// The offset of each slice (flattened batch index) in `values`.
     let sliceOffsets: [Int]
     /// The distance between rows (queries) and between columns (keys); 0 where the mask repeats.
     let rowStride: Int, columnStride: Int
 
     /// - Parameters:
-    ///   - mask: true = may attend; must broadcast to `batchShape + [Lq, Lk]`.
+    ///   - values: row-major values of a mask of `shape`, which must broadcast to `batchShape + [Lq, Lk]`.
     ///   - batchShape: the batch axes of the weights.
-    init(_ mask: BoolMask, batchShape: [Int], queries: Int, keys: Int) {
+    init(values: [Element], shape: [Int], batchShape: [Int], queries: Int, keys: Int) {
         let target = batchShape + [queries, keys]
-        let strides = mask.broadcastStrides(to: target)
-        values = mask.values
+        let strides = BoolMask.broadcastStrides(of: shape, to: target)
+        self.values = values
         rowStride = strides[target.count - 2]
         columnStride = strides[target.count - 1]
         let slices = Shape.count(batchShape)
@@ -37,6 +38,26 @@ struct MaskLayout {
         }
         sliceOffsets = offsets
     }
+
+}
+
+/// A boolean mask, true = may attend.
+typealias MaskLayout = BroadcastLayout<Bool>
+/// Float values added to the scaled scores before the softmax (−∞ masks a key).
+typealias BiasLayout = BroadcastLayout<Float>
+
+extension MaskLayout {
+    /// - Parameter mask: true = may attend; must broadcast to `batchShape + [Lq, Lk]`.
+    init(_ mask: BoolMask, batchShape: [Int], queries: Int, keys: Int) {
+        self.init(values: mask.values, shape: mask.shape, batchShape: batchShape, queries: queries, keys: keys)
+    }
+}
+
+extension BiasLayout {
+    /// - Parameter bias: added to the scores; must broadcast to `batchShape + [Lq, Lk]`.
+    init(_ bias: Tensor, batchShape: [Int], queries: Int, keys: Int) {
+        self.init(values: bias.scalars, shape: bias.shape, batchShape: batchShape, queries: queries, keys: keys)
+    }
 }
 
 /// Scaled dot-product attention over contiguous slices, as two nodes of the gradient tape: the weights
@@ -53,6 +74,8 @@ enum AttentionKernel {
         let scale: Float
         let causal: Bool
         let mask: MaskLayout?
+        /// Float values added to the scaled scores (PyTorch's float `attn_mask`); a constant, without gradient.
+        var bias: BiasLayout? = nil
 
         /// Multiply-adds of one slice's forward pass.
         var sliceWork: Int { queries * keys * (depth + valueDepth + 8) }
@@ -181,6 +204,10 @@ enum AttentionKernel {
         let rowStride = mask?.rowStride ?? 0, columnStride = mask?.columnStride ?? 0
         withMaskPointer(mask) { allowed in
             for i in 0..<g.queries {
+                if let bias = g.bias {
+                    let row = scores + i * g.keys, start = bias.sliceOffsets[b] + i * bias.rowStride
+                    for j in 0..<g.keys { row[j] += bias.values[start + j * bias.columnStride] }
+                }
                 let inverse = RowSoftmax.forward(scores + i * g.keys, count: g.keys, limit: g.causal ? i + 1 : g.keys,
                                                  allowed: allowed.map { $0 + maskBase + i * rowStride },
                                                  allowedStride: columnStride, normalize: inverses == nil)

@@ -111,11 +111,14 @@ public struct BoolMask: Equatable {
     }
 
     /// Strides for reading this mask as if it had the shape `target` it broadcasts to (0 on repeated axes).
-    func broadcastStrides(to target: [Int]) -> [Int] {
+    func broadcastStrides(to target: [Int]) -> [Int] { Self.broadcastStrides(of: shape, to: target) }
+
+    /// Strides for reading row-major values of `shape` as if they had the shape `target` (0 on repeated axes).
+    static func broadcastStrides(of shape: [Int], to target: [Int]) -> [Int] {
         let own = Shape.strides(shape)
-        let lead = target.count - rank
+        let lead = target.count - shape.count
         var result = [Int](repeating: 0, count: target.count)
-        for i in 0..<rank where shape[i] != 1 { result[i + lead] = own[i] }
+        for i in 0..<shape.count where shape[i] != 1 { result[i + lead] = own[i] }
         return result
     }
 }

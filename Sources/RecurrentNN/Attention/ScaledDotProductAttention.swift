@@ -37,9 +37,10 @@ public struct AttentionResult {
 /// Differentiable with respect to `query`, `key` and `value` (two fused nodes of the tape: the weights and
 /// the output). The forward pass runs slice by slice (batch entry × head), split across threads.
 ///
-/// Fully masked rows: a query that may attend no key at all (its mask row is all false, or a causal bound
-/// with no key) gets all-zero weights, a zero output row and zero gradients, never NaN. This is what
-/// PyTorch's `scaled_dot_product_attention` does too.
+/// Fully masked rows: a query that may attend no key at all (its mask row is all false, its additive mask
+/// row all `-inf`, or a causal bound with no key) gets all-zero weights, a zero output row and zero
+/// gradients, never NaN. This is what PyTorch 2.x's `scaled_dot_product_attention` returns too (checked with
+/// torch 2.13 on CPU for boolean and float masks; golden case `sdpa_float_mask`).
 ///
 /// - Parameters:
 ///   - query: `[..., Lq, d]`.
@@ -47,6 +48,9 @@ public struct AttentionResult {
 ///   - value: `[..., Lk, dv]`. The batch axes `...` of the three broadcast together (usually they are
 ///     equal, e.g. `[batch, heads]`).
 ///   - mask: true = may attend, broadcastable to `[..., Lq, Lk]` (PyTorch's boolean `attn_mask`); nil for none.
+///   - additiveMask: float values broadcastable to `[..., Lq, Lk]`, added to the scaled scores before the
+///     softmax (PyTorch's float `attn_mask`; `-.infinity` removes a key). A constant: no gradient flows to it.
+///     It may be combined with `mask` and `isCausal`. Nil for none.
 ///   - isCausal: query `i` may attend only keys `j ≤ i` (aligned at the top left, as PyTorch's `is_causal`).
 ///     Unlike PyTorch, it may be combined with `mask` (both must allow a key).
 ///   - scale: `.standard` (`1/√d`, the default), `.custom(s)` (or a float literal), or `.unscaled` (1).
@@ -55,8 +59,10 @@ public struct AttentionResult {
 ///   value have different key counts, or the batch axes do not broadcast; `AttentionError.maskShape` when the
 ///   mask does not broadcast to `[..., Lq, Lk]`.
 public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, mask: BoolMask? = nil,
-                                      isCausal: Bool = false, scale: AttentionScale = .standard) throws -> AttentionResult {
+                                      additiveMask: Tensor? = nil, isCausal: Bool = false,
+                                      scale: AttentionScale = .standard) throws -> AttentionResult {
     let result = try AttentionCore.attend(query: query, key: key, value: value, allowed: mask, maskName: "mask",
+                                          additive: additiveMask, additiveName: "additiveMask",
                                           isCausal: isCausal, scale: scale, keepWeights: true)
     return AttentionResult(output: result.output, weights: result.weights!)
 }
@@ -66,10 +72,12 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 enum AttentionCore {
     /// Validates shapes, broadcasts the batch axes and runs the kernel.
     ///
-    /// - Parameters: as `scaledDotProductAttention`; `maskName` names the mask in error messages;
+    /// - Parameters: as `scaledDotProductAttention` (`additive` is its `additiveMask`); `maskName` and
+    ///   `additiveName` name the masks in error messages;
     ///   `keepWeights` false lets inference skip materializing the weights (they are still returned when
     ///   recording for backward).
     static func attend(query: Tensor, key: Tensor, value: Tensor, allowed mask: BoolMask?, maskName: String,
+                       additive: Tensor? = nil, additiveName: String = "additiveMask",
                        isCausal: Bool, scale: AttentionScale, keepWeights: Bool) throws -> (output: Tensor, weights: Tensor?) {
         guard query.rank >= 2 else { throw AttentionError.inputShape(name: "query", expected: "[..., Lq, d]", found: query.shape) }
         guard key.rank >= 2 else { throw AttentionError.inputShape(name: "key", expected: "[..., Lk, d]", found: key.shape) }
@@ -96,13 +104,20 @@ enum AttentionCore {
             guard mask.broadcasts(to: target) else { throw AttentionError.maskShape(name: maskName, found: mask.shape, target: target) }
             layout = MaskLayout(mask, batchShape: batchShape, queries: lq, keys: lk)
         }
+        var bias: BiasLayout? = nil
+        if let additive {
+            guard Shape.broadcast(additive.shape, target) == target else {
+                throw AttentionError.maskShape(name: additiveName, found: additive.shape, target: target)
+            }
+            bias = BiasLayout(additive, batchShape: batchShape, queries: lq, keys: lk)
+        }
         // Broadcast batch axes by copying (differentiable: gradients are summed back).
         let q = qBatch == batchShape ? query : query.broadcast(to: batchShape + [lq, d])
         let k = kBatch == batchShape ? key : key.broadcast(to: batchShape + [lk, d])
         let v = vBatch == batchShape ? value : value.broadcast(to: batchShape + [lk, dv])
         let geometry = AttentionKernel.Geometry(batchShape: batchShape, slices: Shape.count(batchShape), queries: lq, keys: lk,
                                                 depth: d, valueDepth: dv, scale: scale.factor(depth: d), causal: isCausal,
-                                                mask: layout)
+                                                mask: layout, bias: bias)
         return AttentionKernel.attend(q, k, v, geometry: geometry, keepWeights: keepWeights)
     }
 }
