@@ -1,3 +1,5 @@
+import RecurrentData
+
 /// One JSON value of a case's metadata, decoded strictly: a boolean is never read as a number, and an
 /// integer is a JSON number without a fraction that fits in `Int`.
 public enum CaseValue: Decodable, Equatable, CustomStringConvertible {
@@ -34,13 +36,14 @@ public enum CaseValue: Decodable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The limits a case's metadata must keep before any module is built or memory allocated. Each is named
-/// in the error message that reports a value outside it.
+/// The limits a case's metadata must keep before any module is built or memory allocated (the library's
+/// `Limits`, as ranges, plus two of attention's own). Each is named in the error message that reports a
+/// value outside it.
 public enum ParityLimits {
     /// Feature, hidden, projection, embedding, kdim and vdim sizes.
-    public static let size = 1...65_536
+    public static let size = 1...Limits.maximumWidth
     /// Stacked recurrent layers (`num_layers`).
-    public static let layers = 1...64
+    public static let layers = 1...Limits.maximumLayers
     /// Attention heads (`num_heads`).
     public static let heads = 1...1_024
     /// Attention weights an attention case may imply (broadcast batch axes × queries × keys): inputs that
