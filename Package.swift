@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "RecurrentNN", dependencies: ["CRecurrentKernels", "RecurrentKernels", "RecurrentCore", "RecurrentData"]),
         .target(name: "RecurrentApps", dependencies: ["RecurrentCore", "RecurrentNN", "RecurrentData"]),
         .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN", "RecurrentApps"]),
+        // An example to copy: English/French language identification with the public API (Examples/LanguageID).
+        .executableTarget(name: "language-id", dependencies: ["Recurrent"], path: "Examples/LanguageID"),
         .executableTarget(
             name: "recurrent",
             dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
