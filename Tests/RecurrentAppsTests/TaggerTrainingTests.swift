@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RecurrentData
+import RecurrentNN
 @testable import RecurrentApps
 import TestSupport
 
@@ -63,7 +64,7 @@ import TestSupport
 
         // Other settings are refused.
         options.learningRate = 5e-3
-        #expect(throws: TaggerError.self) {
+        #expect(throws: TrainerCheckpointing.MismatchError(path: checkpoints.path)) {
             _ = try TaggerTrainer(options: options, checkpointDirectory: checkpoints, progressStyle: nil, log: { _ in })
                 .train(train: toySentences, dev: toySentences)
         }

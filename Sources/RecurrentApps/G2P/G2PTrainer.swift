@@ -203,7 +203,7 @@ public enum G2PTrainer {
             log(String(format: "epoch %.2f %@%@ [%.0f s]", round[0].epoch, scores.joined(separator: ", "), note, progress.elapsedSeconds))
         }
         var lossSum = 0.0, lossCount = 0, epochStart = Date()
-        hooks.didStep = { progress, _, loss in
+        hooks.didStep = { progress, _, loss, _ in
             if progress.batchesDone == 1 { (lossSum, lossCount, epochStart) = (0, 0, Date()) }
             lossSum += loss
             lossCount += 1

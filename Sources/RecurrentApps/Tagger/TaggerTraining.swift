@@ -233,8 +233,6 @@ public struct TaggerTrainer {
                                         bucketWidth: options.bucketWidth > 0 ? options.bucketWidth : nil, shuffle: true,
                                         seed: options.seed)
         let optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
-        let stopper = EarlyStopping(mode: .max, patience: options.patience)
-        let nonFinite = NonFiniteGuard(policy: nonFinitePolicy)
         var wordDropoutGenerator = Xoshiro256StarStar(seed: options.seed &+ 51)
         var augmentGenerator = Xoshiro256StarStar(seed: options.seed &+ 67)
         let endsInPunctuation = train.map { sentence in
@@ -252,87 +250,105 @@ public struct TaggerTrainer {
             + "\(vocabularies.words.count) words, \(vocabularies.characters.count) characters, \(vocabularies.tags.count) tags; "
             + "\(model.parameterCount) parameters")
 
-        // Resume from the latest checkpoint, if any.
-        var firstEpoch = 0
-        var reports: [TaggerEpochReport] = []
-        var best: [String: Tensor]? = nil
-        var bestEpoch = 0
-        var elapsedBefore = 0.0
-        let store = checkpointDirectory.map { CheckpointStore(directory: $0, keep: 1) }
-        if let store, let checkpoint = try store.loadLatest(CheckpointConfiguration.self) {
-            guard checkpoint.config == checkpointConfiguration else {
-                throw TaggerError.invalidConfiguration("the checkpoint in \(store.directory.path) is from a run with other settings or data")
+        /// A batch with the recipe's augmentations (each draws from its own seeded generator).
+        func augmented(_ indices: [Int]) -> TaggerBatch {
+            var sentences = indices.map { encodedTrain[$0] }
+            if options.finalPunctuationDropout > 0 {
+                for (i, index) in indices.enumerated() where endsInPunctuation[index]
+                    && augmentGenerator.nextFloat() < options.finalPunctuationDropout {
+                    sentences[i].forms.removeLast()
+                    sentences[i].wordIDs.removeLast()
+                    sentences[i].characterIDs.removeLast()
+                    sentences[i].tagIDs.removeLast()
+                }
             }
-            try checkpoint.restore(model: model, optimizer: optimizer)
-            model.dropoutGenerator = try checkpoint.training.generator("dropout")
-            model.lstm.generator = try checkpoint.training.generator("lstm")
-            wordDropoutGenerator = try checkpoint.training.generator("words")
-            augmentGenerator = try checkpoint.training.generator("augment")
-            if let state = checkpoint.training.earlyStopping { try stopper.restore(state) }
-            firstEpoch = checkpoint.training.epoch
-            bestEpoch = Int(checkpoint.training.values["bestEpoch"] ?? 0)
-            elapsedBefore = checkpoint.training.values["elapsed"] ?? 0
-            let bestURL = store.directory.appendingPathComponent("best.safetensors")
-            if FileManager.default.fileExists(atPath: bestURL.path) {
-                best = try SafeTensorsFile(contentsOf: bestURL).floatTensors()
+            if options.cropProbability > 0 {
+                for i in sentences.indices where sentences[i].count > 2 && augmentGenerator.nextFloat() < options.cropProbability {
+                    let n = sentences[i].count
+                    let length = 2 + SeededShuffle.uniform(below: Swift.min(8, n) - 1, using: &augmentGenerator)
+                    let start = SeededShuffle.uniform(below: n - length + 1, using: &augmentGenerator)
+                    let window = start..<(start + length)
+                    sentences[i] = EncodedSentence(forms: Array(sentences[i].forms[window]), wordIDs: Array(sentences[i].wordIDs[window]),
+                                                   characterIDs: Array(sentences[i].characterIDs[window]),
+                                                   tagIDs: Array(sentences[i].tagIDs[window]))
+                }
             }
-            log("tagger: resuming after epoch \(firstEpoch) (best dev accuracy so far "
-                + String(format: "%.2f%%", 100 * (stopper.best ?? 0)) + ")")
+            if options.wordDropout > 0 {
+                for i in sentences.indices {
+                    for t in sentences[i].wordIDs.indices where wordDropoutGenerator.nextFloat() >= keepProbability[sentences[i].wordIDs[t]] {
+                        sentences[i].wordIDs[t] = Vocabulary.unknownID
+                    }
+                }
+            }
+            return TaggerBatch(sentences)
         }
 
-        let start = Date()
+        var settings = TrainerSettings()
+        (settings.epochs, settings.clipNorm, settings.nonFinitePolicy) = (options.epochs, options.clipNorm, nonFinitePolicy)
+        (settings.patience, settings.metricMode) = (options.patience, .max)
+        let trainer = Trainer<[Int]>(model: model, optimizer: optimizer, settings: settings) { indices in
+            let batch = augmented(indices)
+            return (try model.loss(batch), batch.tokenCount)
+        }
+        // Multiply the learning rate by the decay after every `decayPatience` epochs without a better dev accuracy.
+        let plateau = options.learningRateDecay < 1
+            ? ReduceOnPlateau(initialLearningRate: options.learningRate, mode: .max, factor: Double(options.learningRateDecay),
+                              patience: options.decayPatience - 1, threshold: 0)
+            : nil
+        trainer.scheduler = plateau
+        trainer.checkpointing = checkpointDirectory.map { directory in
+            TrainerCheckpointing(
+                store: CheckpointStore(directory: directory, keep: 1), configuration: checkpointConfiguration,
+                exportGenerators: {
+                    ["dropout": GeneratorState(model.dropoutGenerator), "lstm": GeneratorState(model.lstm.generator),
+                     "words": GeneratorState(wordDropoutGenerator), "augment": GeneratorState(augmentGenerator)]
+                },
+                importGenerators: { [log] state in
+                    model.dropoutGenerator = try state.generator("dropout")
+                    model.lstm.generator = try state.generator("lstm")
+                    wordDropoutGenerator = try state.generator("words")
+                    augmentGenerator = try state.generator("augment")
+                    log("tagger: resuming after epoch \(state.epoch) (best dev accuracy so far "
+                        + String(format: "%.2f%%", 100 * (state.bestMetric ?? 0)) + ")")
+                })
+        }
+
         let progress = progressStyle.map {
             ProgressReporter(epochs: options.epochs, batchesPerEpoch: Swift.max(1, batcher.batchCount()), style: $0, logInterval: 15)
         }
-        var stoppedEarly = stopper.shouldStop
-        var epoch = firstEpoch
-        while epoch < options.epochs && !stoppedEarly {
-            model.isTraining = true
-            let batches = batcher.batches(epoch: epoch)
-            progress?.beginEpoch(epoch)
-            let epochStart = Date()
-            var lossSum = 0.0
-            for indices in batches {
-                var sentences = indices.map { encodedTrain[$0] }
-                if options.finalPunctuationDropout > 0 {
-                    for (i, index) in indices.enumerated() where endsInPunctuation[index]
-                        && augmentGenerator.nextFloat() < options.finalPunctuationDropout {
-                        sentences[i].forms.removeLast()
-                        sentences[i].wordIDs.removeLast()
-                        sentences[i].characterIDs.removeLast()
-                        sentences[i].tagIDs.removeLast()
-                    }
-                }
-                if options.cropProbability > 0 {
-                    for i in sentences.indices where sentences[i].count > 2 && augmentGenerator.nextFloat() < options.cropProbability {
-                        let n = sentences[i].count
-                        let length = 2 + SeededShuffle.uniform(below: Swift.min(8, n) - 1, using: &augmentGenerator)
-                        let start = SeededShuffle.uniform(below: n - length + 1, using: &augmentGenerator)
-                        let window = start..<(start + length)
-                        sentences[i] = EncodedSentence(forms: Array(sentences[i].forms[window]), wordIDs: Array(sentences[i].wordIDs[window]),
-                                                       characterIDs: Array(sentences[i].characterIDs[window]),
-                                                       tagIDs: Array(sentences[i].tagIDs[window]))
-                    }
-                }
-                if options.wordDropout > 0 {
-                    for i in sentences.indices {
-                        for t in sentences[i].wordIDs.indices where wordDropoutGenerator.nextFloat() >= keepProbability[sentences[i].wordIDs[t]] {
-                            sentences[i].wordIDs[t] = Vocabulary.unknownID
-                        }
-                    }
-                }
-                let batch = TaggerBatch(sentences)
-                optimizer.zeroGrad()
-                let loss = try model.loss(batch)
-                loss.backward()
-                let norm = options.clipNorm > 0 ? GradientClipping.clipNorm(of: optimizer.parameters, maxNorm: options.clipNorm) : nil
-                guard try nonFinite.admit(loss: loss.item, gradientNorm: norm, parameters: optimizer.parameters) else { continue }
-                optimizer.step()
-                lossSum += Double(loss.item) * Double(batch.tokenCount)
-                progress?.update(loss: Double(loss.item), tokens: batch.tokenCount)
+        var reports: [TaggerEpochReport] = []
+        var improved = false, lastAccuracy = 0.0
+        let hooks = TrainingHooks()
+        hooks.didStep = { trainer, _, loss, items in
+            if trainer.batchesDone == 1 { progress?.beginEpoch(trainer.currentEpoch) }
+            progress?.update(loss: loss, tokens: items)
+        }
+        hooks.didImprove = { _, _ in improved = true }
+        hooks.didEvaluate = { [log] _, round, history in
+            lastAccuracy = round[0].metric
+            if let plateau, plateau.learningRate != round[0].learningRate, !history.stoppedEarly {
+                log("tagger: learning rate lowered to \(plateau.learningRate)")
             }
-            let seconds = Date().timeIntervalSince(epochStart)
-            model.isTraining = false
+        }
+        hooks.didFinishEpoch = { [log] trainer, epoch, _ in
+            // The loss per training word (of the unaugmented data), as before the Trainer.
+            let epochReport = TaggerEpochReport(epoch: epoch.epoch, seconds: epoch.seconds,
+                                                wordsPerSecond: Double(wordTotal) / Swift.max(epoch.seconds, 1e-9),
+                                                loss: epoch.loss * Double(epoch.items) / Double(Swift.max(wordTotal, 1)),
+                                                devAccuracy: lastAccuracy, isBest: improved)
+            reports.append(epochReport)
+            if improved, let outputDirectory = self.outputDirectory {
+                tagger.training = self.summary(reports: reports, bestEpoch: epoch.epoch, best: lastAccuracy, elapsed: trainer.elapsedSeconds,
+                                               trainName: trainName, devName: devName)
+                try tagger.save(to: outputDirectory)
+            }
+            let message = String(format: "%.1fs, %.0f words/s, loss %.4f, dev accuracy %.2f%%%@", epoch.seconds,
+                                 epochReport.wordsPerSecond, epochReport.loss, 100 * lastAccuracy, improved ? " (best)" : "")
+            if let progress { progress.endEpoch(message) } else { log("epoch \(epoch.epoch): " + message) }
+            improved = false
+        }
+        trainer.callbacks = [hooks]
+        let history = try trainer.fit(batches: { batcher.batches(epoch: $0) }, evaluate: {
             let predicted = try tagger.predictIDs(encodedDev)
             var correct = 0, total = 0
             for (sentence, tags) in zip(encodedDev, predicted) {
@@ -341,57 +357,15 @@ public struct TaggerTrainer {
                     if gold == guess { correct += 1 }
                 }
             }
-            let accuracy = total == 0 ? 0 : Double(correct) / Double(total)
-            let isBest = stopper.record(accuracy)
-            if !isBest && options.learningRateDecay < 1 && stopper.badCount % options.decayPatience == 0 && !stopper.shouldStop {
-                optimizer.learningRate *= options.learningRateDecay
-                log("tagger: learning rate lowered to \(optimizer.learningRate)")
-            }
-            if isBest {
-                best = model.stateDict()
-                bestEpoch = epoch + 1
-                if let outputDirectory {
-                    tagger.training = summary(reports: reports + [report(epoch, seconds, wordTotal, lossSum, accuracy, true)],
-                                              bestEpoch: bestEpoch, best: accuracy, elapsed: elapsedBefore + Date().timeIntervalSince(start),
-                                              trainName: trainName, devName: devName)
-                    try tagger.save(to: outputDirectory)
-                }
-            }
-            let epochReport = report(epoch, seconds, wordTotal, lossSum, accuracy, isBest)
-            reports.append(epochReport)
-            let message = String(format: "%.1fs, %.0f words/s, loss %.4f, dev accuracy %.2f%%%@", seconds,
-                                 epochReport.wordsPerSecond, epochReport.loss, 100 * accuracy, isBest ? " (best)" : "")
-            if let progress { progress.endEpoch(message) } else { log("epoch \(epoch + 1): " + message) }
-            stoppedEarly = stopper.shouldStop
-            epoch += 1
-            if let store {
-                if isBest, let best {
-                    try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
-                    try SafeTensorsWriter.write(best, metadata: ["format": "pt"], to: store.directory.appendingPathComponent("best.safetensors"))
-                }
-                let state = TrainingState(epoch: epoch, batchInEpoch: 0, step: epoch * batches.count,
-                                          generators: ["dropout": GeneratorState(model.dropoutGenerator),
-                                                       "lstm": GeneratorState(model.lstm.generator),
-                                                       "words": GeneratorState(wordDropoutGenerator),
-                                                       "augment": GeneratorState(augmentGenerator)],
-                                          earlyStopping: stopper.state, bestMetric: stopper.best,
-                                          values: ["bestEpoch": Double(bestEpoch),
-                                                   "elapsed": elapsedBefore + Date().timeIntervalSince(start)])
-                _ = try store.save(model: model, optimizer: optimizer, training: state, config: checkpointConfiguration)
-            }
-        }
-        if stoppedEarly { log("tagger: stopped early: no better dev accuracy in \(options.patience) epochs") }
-        if nonFinite.skippedSteps > 0 { log("tagger: skipped \(nonFinite.skippedSteps) of \(nonFinite.steps) steps with a non-finite loss or gradient") }
-        if let best { try model.load(stateDict: best) }
-        tagger.training = summary(reports: reports, bestEpoch: bestEpoch, best: stopper.best ?? 0,
-                                  elapsed: elapsedBefore + Date().timeIntervalSince(start), trainName: trainName, devName: devName)
-        if let outputDirectory, best != nil { try tagger.save(to: outputDirectory) }
-        return TaggerTrainingResult(tagger: tagger, epochs: reports, bestDevAccuracy: stopper.best ?? 0, stoppedEarly: stoppedEarly)
-    }
-
-    private func report(_ epoch: Int, _ seconds: Double, _ words: Int, _ lossSum: Double, _ accuracy: Double, _ isBest: Bool) -> TaggerEpochReport {
-        TaggerEpochReport(epoch: epoch + 1, seconds: seconds, wordsPerSecond: Double(words) / Swift.max(seconds, 1e-9),
-                          loss: lossSum / Double(Swift.max(words, 1)), devAccuracy: accuracy, isBest: isBest)
+            return total == 0 ? 0 : Double(correct) / Double(total)
+        })
+        if history.stoppedEarly { log("tagger: stopped early: no better dev accuracy in \(options.patience) epochs") }
+        if history.skippedSteps > 0 { log("tagger: skipped \(history.skippedSteps) steps with a non-finite loss or gradient") }
+        let bestEpoch = Int(history.bestEpoch ?? 0)
+        tagger.training = summary(reports: reports, bestEpoch: bestEpoch, best: history.bestMetric ?? 0, elapsed: history.seconds,
+                                  trainName: trainName, devName: devName)
+        if let outputDirectory, history.bestMetric != nil { try tagger.save(to: outputDirectory) }
+        return TaggerTrainingResult(tagger: tagger, epochs: reports, bestDevAccuracy: history.bestMetric ?? 0, stoppedEarly: history.stoppedEarly)
     }
 
     private func summary(reports: [TaggerEpochReport], bestEpoch: Int, best: Double, elapsed: Double,

@@ -75,10 +75,16 @@ public struct TrainingHistory: Sendable {
     public var skippedSteps = 0
     /// Optimizer steps taken.
     public var steps = 0
-    /// Wall-clock seconds of the run.
+    /// Wall-clock seconds of the run (with those before a resume).
     public var seconds = 0.0
+    /// The epochs a resumed run found done in its checkpoint (0 for a fresh run).
+    public var resumedAfterEpoch = 0
+    /// The best metric so far, also when it was reached before a resume.
+    public var bestMetric: Double? = nil
+    /// The epochs done at the best evaluation (before a resume too).
+    public var bestEpoch: Double? = nil
 
-    /// The best evaluation, or nil when none was made.
+    /// The best evaluation of this run, or nil when none was made (see `bestMetric` after a resume).
     public var best: Evaluation? { evaluations.last(where: \.isBest) }
     /// Epochs done (fractional when stopped mid-epoch).
     public var epochsDone: Double { evaluations.last?.epoch ?? Double(epochs.count) }
@@ -86,8 +92,8 @@ public struct TrainingHistory: Sendable {
 
 /// Hooks into a `Trainer` run (Keras' callbacks): every method has an empty default.
 public protocol TrainingCallback: AnyObject {
-    /// After every optimizer step (or skipped step): the 1-based step of the run and its loss.
-    func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double) throws
+    /// After every optimizer step (or skipped step): the 1-based step of the run, its loss and the items it counted.
+    func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double, items: Int) throws
     /// After an evaluation that is the best so far, while the evaluated weights are in the model (the averaged
     /// ones, when it scored them): the place to save the model.
     func trainerDidImprove(_ trainer: TrainerProgress, evaluation: TrainingHistory.Evaluation) throws
@@ -98,7 +104,7 @@ public protocol TrainingCallback: AnyObject {
 }
 
 extension TrainingCallback {
-    public func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double) throws {}
+    public func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double, items: Int) throws {}
     public func trainerDidImprove(_ trainer: TrainerProgress, evaluation: TrainingHistory.Evaluation) throws {}
     public func trainerDidEvaluate(_ trainer: TrainerProgress, evaluations: [TrainingHistory.Evaluation], history: TrainingHistory) throws {}
     public func trainerDidFinishEpoch(_ trainer: TrainerProgress, epoch: TrainingHistory.Epoch, history: TrainingHistory) throws {}
@@ -146,12 +152,16 @@ public final class Trainer<Batch>: TrainerProgress {
     public var callbacks: [TrainingCallback] = []
     /// Whether `fit` ends with the best evaluated weights in the model (true) or the last ones.
     public var restoresBest = true
+    /// A checkpoint after every epoch, and the resume from the latest one; nil for none.
+    public var checkpointing: TrainerCheckpointing?
 
     public private(set) var currentEpoch = 0
     public private(set) var batchesInEpoch = 0
     public private(set) var batchesDone = 0
     private var started = Date()
-    public var elapsedSeconds: Double { Date().timeIntervalSince(started) }
+    private var secondsBefore = 0.0
+    /// Seconds since the run started, with those before a resume.
+    public var elapsedSeconds: Double { secondsBefore + Date().timeIntervalSince(started) }
 
     /// Makes a trainer.
     /// - Parameters:
@@ -178,20 +188,37 @@ public final class Trainer<Batch>: TrainerProgress {
     ///   when a step is not finite (under `.stop`), and what the loss, the evaluation and the callbacks throw.
     public func fit(batches: (Int) throws -> [Batch], evaluate: (() throws -> Double)? = nil) throws -> TrainingHistory {
         try settings.validate()
+        try Check.that(checkpointing == nil || average == nil, "checkpointing", "checkpoints do not hold the moving average of the weights yet")
         started = Date()
+        secondsBefore = 0
         var history = TrainingHistory()
         let guardian = NonFiniteGuard(policy: settings.nonFinitePolicy)
         let stopper = settings.patience.map { EarlyStopping(mode: settings.metricMode, patience: $0) }
         var bestMetric: Double? = nil
         var bestWeights: [String: Tensor]? = nil
+        var firstEpoch = 0, stepsBefore = 0
+        if let checkpointing, let (state, best) = try checkpointing.resume(model: model, optimizer: optimizer) {
+            firstEpoch = state.epoch
+            if let earlyStopping = state.earlyStopping { try stopper?.restore(earlyStopping) }
+            if let schedule = state.scheduler { try scheduler?.importState(schedule) }
+            bestMetric = state.bestMetric
+            bestWeights = best
+            secondsBefore = state.values["elapsed"] ?? 0
+            history.resumedAfterEpoch = firstEpoch
+            history.bestMetric = bestMetric
+            history.bestEpoch = state.values["bestEpoch"]
+            stepsBefore = state.step
+        }
+        var bestChanged = false
         func outOfTime() -> Bool { settings.maximumMinutes > 0 && elapsedSeconds > settings.maximumMinutes * 60 }
         func isBetter(_ metric: Double) -> Bool {
             guard let bestMetric else { return !metric.isNaN }
             return settings.metricMode == .max ? metric > bestMetric : metric < bestMetric
         }
 
-        var stop = false
-        for epoch in 0..<settings.epochs where !stop {
+        var stop = stopper?.shouldStop ?? false
+        history.stoppedEarly = stop
+        for epoch in firstEpoch..<Swift.max(firstEpoch, settings.epochs) where !stop {
             currentEpoch = epoch
             let epochBatches = try batches(epoch)
             try Check.that(!epochBatches.isEmpty, "training data", "epoch \(epoch + 1) has no batches")
@@ -218,7 +245,7 @@ public final class Trainer<Batch>: TrainerProgress {
                 }
                 optimizer.zeroGrad()
                 batchesDone = b + 1
-                for callback in callbacks { try callback.trainerDidStep(self, step: guardian.steps, loss: Double(item)) }
+                for callback in callbacks { try callback.trainerDidStep(self, step: guardian.steps, loss: Double(item), items: count) }
 
                 let last = b + 1 == epochBatches.count
                 let due = (b + 1) % evaluateEvery == 0 && epochBatches.count - (b + 1) >= evaluateEvery / 2
@@ -238,7 +265,10 @@ public final class Trainer<Batch>: TrainerProgress {
                                                                 learningRate: optimizer.learningRate, seconds: elapsedSeconds)
                     if better {
                         bestMetric = metric
-                        if restoresBest { bestWeights = model.stateDict() }
+                        history.bestMetric = metric
+                        history.bestEpoch = epochsDone
+                        bestChanged = true
+                        if restoresBest || checkpointing != nil { bestWeights = model.stateDict() }
                         for callback in callbacks { try callback.trainerDidImprove(self, evaluation: evaluation) }
                     }
                     round.append(evaluation)
@@ -252,7 +282,7 @@ public final class Trainer<Batch>: TrainerProgress {
                     _ = stopper.record(roundBest)
                     if stopper.shouldStop { history.stoppedEarly = true; stop = true }
                 }
-                history.steps = guardian.steps - guardian.skippedSteps
+                history.steps = stepsBefore + guardian.steps - guardian.skippedSteps
                 history.skippedSteps = guardian.skippedSteps
                 history.seconds = elapsedSeconds
                 for callback in callbacks { try callback.trainerDidEvaluate(self, evaluations: round, history: history) }
@@ -264,10 +294,17 @@ public final class Trainer<Batch>: TrainerProgress {
             let report = TrainingHistory.Epoch(epoch: epoch + 1, loss: items > 0 ? lossSum / Double(items) : .nan,
                                                seconds: trainingSeconds, items: items)
             history.epochs.append(report)
-            history.steps = guardian.steps - guardian.skippedSteps
+            history.steps = stepsBefore + guardian.steps - guardian.skippedSteps
             history.skippedSteps = guardian.skippedSteps
             history.seconds = elapsedSeconds
             for callback in callbacks { try callback.trainerDidFinishEpoch(self, epoch: report, history: history) }
+            if let checkpointing, !history.outOfTime {
+                let state = TrainingState(epoch: epoch + 1, batchInEpoch: 0, step: history.steps, generators: [:],
+                                          scheduler: scheduler?.exportState(), earlyStopping: stopper?.state, bestMetric: bestMetric,
+                                          values: ["elapsed": elapsedSeconds, "bestEpoch": history.bestEpoch ?? 0])
+                try checkpointing.write(model: model, optimizer: optimizer, state: state, bestWeights: bestChanged ? bestWeights : nil)
+                bestChanged = false
+            }
         }
         model.eval()
         if restoresBest, let bestWeights { try model.load(stateDict: bestWeights) }
@@ -279,7 +316,7 @@ public final class Trainer<Batch>: TrainerProgress {
 /// A callback made of closures, for hooks that need no type of their own.
 public final class TrainingHooks: TrainingCallback {
     /// See `TrainingCallback.trainerDidStep`.
-    public var didStep: ((TrainerProgress, Int, Double) throws -> Void)?
+    public var didStep: ((TrainerProgress, Int, Double, Int) throws -> Void)?
     /// See `TrainingCallback.trainerDidImprove`.
     public var didImprove: ((TrainerProgress, TrainingHistory.Evaluation) throws -> Void)?
     /// See `TrainingCallback.trainerDidEvaluate`.
@@ -290,7 +327,9 @@ public final class TrainingHooks: TrainingCallback {
     /// Makes hooks; set the closures you need.
     public init() {}
 
-    public func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double) throws { try didStep?(trainer, step, loss) }
+    public func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double, items: Int) throws {
+        try didStep?(trainer, step, loss, items)
+    }
     public func trainerDidImprove(_ trainer: TrainerProgress, evaluation: TrainingHistory.Evaluation) throws {
         try didImprove?(trainer, evaluation)
     }
