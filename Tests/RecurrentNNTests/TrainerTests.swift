@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import RecurrentCore
 import RecurrentData
@@ -120,5 +123,26 @@ struct TrainerTests {
         settings.epochs = 0
         let (_, invalid) = try makeTrainer(task, settings: settings)
         #expect(throws: ValidationFailure.self) { _ = try invalid.fit(batches: { task.batches(epoch: $0) }) }
+    }
+}
+
+@Suite("Learning curve")
+struct LearningCurveTests {
+    @Test("the SVG has one loss point per epoch and one metric point per evaluation, and is well-formed XML")
+    func svg() throws {
+        var history = TrainingHistory()
+        history.epochs = (1...3).map { TrainingHistory.Epoch(epoch: $0, loss: 2.0 / Double($0), seconds: 1, items: 10) }
+        history.evaluations = [0.5, 1, 1.5, 2, 2.5, 3].enumerated().map {
+            TrainingHistory.Evaluation(epoch: $0.element, metric: 0.5 + 0.05 * Double($0.offset), averaged: false, isBest: true,
+                                       learningRate: 1e-3, seconds: 0)
+        }
+        history.bestMetric = 0.75
+        let text = LearningCurve.svg(history, metric: "dev accuracy", title: "a <test> & more")
+        _ = try XMLDocument(xmlString: text)  // well-formed
+        let counts = text.split(separator: "\n").filter { $0.hasPrefix("<polyline") }.map { line in
+            line.split(separator: "\"")[3].split(separator: " ").count  // class="…" points="…"
+        }
+        #expect(counts == [3, 6])
+        #expect(text.contains("best 75.00%") && text.contains("a &lt;test&gt; &amp; more"))
     }
 }

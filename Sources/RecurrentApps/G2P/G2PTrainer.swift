@@ -215,7 +215,7 @@ public enum G2PTrainer {
                 (lossSum, lossCount) = (0, 0)
             }
         }
-        trainer.callbacks = [hooks]
+        trainer.callbacks = [hooks, LearningCurveWriter(folder: output, metric: "dev WER (greedy)", title: "G2P")]
 
         // Length-sorted batches: shuffle, sort within pools of 50 batches by source length, shuffle batches.
         var rng = Xoshiro256StarStar(seed: options.seed &+ 17)

@@ -347,7 +347,7 @@ public struct TaggerTrainer {
             if let progress { progress.endEpoch(message) } else { log("epoch \(epoch.epoch): " + message) }
             improved = false
         }
-        trainer.callbacks = [hooks]
+        trainer.callbacks = [hooks] + (outputDirectory.map { [LearningCurveWriter(folder: $0, metric: "dev accuracy", title: "Tagger: \(trainName)")] } ?? [])
         let history = try trainer.fit(batches: { batcher.batches(epoch: $0) }, evaluate: {
             let predicted = try tagger.predictIDs(encodedDev)
             var correct = 0, total = 0

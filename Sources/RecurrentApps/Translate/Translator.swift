@@ -222,7 +222,7 @@ public final class Translator {
             log(String(format: "epoch %d loss %.4f dev BLEU %.2f%@ [%.0f s]", epoch.epoch, epoch.loss, evaluation.metric * 100,
                        evaluation.isBest ? " (best, saved)" : "", progress.elapsedSeconds))
         }
-        trainer.callbacks = [hooks]
+        trainer.callbacks = [hooks, LearningCurveWriter(folder: output, metric: "dev BLEU (greedy)", title: "Translation fr → en")]
         var rng = Xoshiro256StarStar(seed: seed &+ 7)
         let history = try trainer.fit(batches: { _ in
             var order = Array(examples.indices)

@@ -16,6 +16,8 @@ public final class TrainerCheckpointing {
     public struct MismatchError: Error, CustomStringConvertible, Equatable, Sendable {
         /// The checkpoint folder.
         public var path: String
+        /// Makes an error for the checkpoint folder `path`.
+        public init(path: String) { self.path = path }
         public var description: String { "the checkpoint in \(path) is from a run with other settings or data" }
     }
 
