@@ -74,42 +74,23 @@ public final class G2PModel {
     ///
     /// - Throws: `G2PError.invalidModel` for missing or inconsistent files.
     public init(contentsOf directory: URL) throws {
-        let path = directory.path
-        func file(_ name: String) throws -> URL {
-            let url = directory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else { throw G2PError.invalidModel(path: path, reason: "\(name) is missing") }
-            return url
-        }
         do {
-            let config = try JSONDecoder().decode(Config.self, from: Data(contentsOf: try file("config.json")))
-            guard config.format == "recurrent-g2p-1" else {
-                throw G2PError.invalidModel(path: path, reason: "unknown format '\(config.format)'")
+            let folder = try ModelFolderReader(directory)
+            let config = try folder.decode(Config.self, from: "config.json")
+            try folder.checking("config.json") {
+                try Check.that(config.format == "recurrent-g2p-1", "format", "unknown format '\(config.format)'")
+                try Check.count(config.maximumWordLength, "maximumWordLength", in: 1...Limits.maximumSequenceLength)
+                try Check.count(config.maximumPhonemes, "maximumPhonemes", in: 1...Limits.maximumSequenceLength)
             }
-            letters = try Vocabulary(contentsOf: try file("letters.json"))
-            phonemes = try Vocabulary(contentsOf: try file("phonemes.json"))
-            guard letters.count == config.seq2seq.sourceVocabularySize, phonemes.count == config.seq2seq.targetVocabularySize else {
-                throw G2PError.invalidModel(path: path, reason: "vocabulary sizes do not match config.json")
-            }
-            do {
-                try Check.count(config.maximumWordLength, "config.json: maximumWordLength", in: 1...Limits.maximumSequenceLength)
-                try Check.count(config.maximumPhonemes, "config.json: maximumPhonemes", in: 1...Limits.maximumSequenceLength)
-                try Check.that(config.seq2seq.startID == phonemes.id(of: G2PModel.startToken), "config.json: seq2seq.startID",
-                               "\(config.seq2seq.startID) is not the id of \(G2PModel.startToken) in phonemes.json")
-                try Check.that(config.seq2seq.endID == phonemes.id(of: G2PModel.endToken), "config.json: seq2seq.endID",
-                               "\(config.seq2seq.endID) is not the id of \(G2PModel.endToken) in phonemes.json")
-            } catch {
-                throw G2PError.invalidModel(path: path, reason: error.description)
-            }
-            network = try Seq2Seq(configuration: config.seq2seq)
-            try network.loadSafeTensors(from: try file("model.safetensors"))
-            network.isTraining = false
+            letters = try folder.vocabulary("letters.json")
+            phonemes = try folder.vocabulary("phonemes.json")
+            network = try folder.seq2seq(config.seq2seq, source: ("letters.json", letters), target: ("phonemes.json", phonemes),
+                                         startToken: G2PModel.startToken, endToken: G2PModel.endToken)
             maximumWordLength = config.maximumWordLength
             maximumPhonemes = config.maximumPhonemes
             trainingInfo = config.training
-        } catch let error as G2PError {
-            throw error
         } catch {
-            throw G2PError.invalidModel(path: path, reason: ErrorText.file(error))
+            throw G2PError.invalidModel(path: error.path, reason: error.reason)
         }
     }
 

@@ -119,41 +119,32 @@ public final class Tagger {
     /// - Throws: `TaggerError.modelNotFound` when the folder or a file is missing, `.invalidModel` (naming the
     ///   file) when one is malformed or they do not fit together.
     public static func load(from directory: URL) throws -> Tagger {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw TaggerError.modelNotFound(path: directory.path, reason: "no such folder")
-        }
-        func file(_ name: String) throws -> URL {
-            let url = directory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw TaggerError.modelNotFound(path: directory.path, reason: "\(name) is missing")
+        do {
+            return try read(ModelFolderReader(directory))
+        } catch let error as ModelFolderReader.ReadError {
+            switch error {
+            case .missing(let path, let reason): throw TaggerError.modelNotFound(path: path, reason: reason)
+            case .invalid(let path, let reason): throw TaggerError.invalidModel(path: path, reason: reason)
             }
-            return url
         }
-        func invalid(_ name: String, _ error: Error) -> TaggerError {
-            .invalidModel(path: directory.path, reason: "\(name): \(error)")
-        }
-        let configuration: TaggerModelConfiguration
-        do {
-            configuration = try JSONDecoder().decode(TaggerModelConfiguration.self, from: Data(contentsOf: file(FileName.configuration)))
-        } catch let error as TaggerError { throw error } catch { throw invalid(FileName.configuration, error) }
-        guard configuration.format == TaggerModelConfiguration.formatName, configuration.version == 1 else {
-            throw TaggerError.invalidModel(path: directory.path, reason: "config.json is not a version-1 recurrent.tagger configuration")
-        }
-        do {
+    }
+
+    private static func read(_ folder: ModelFolderReader) throws -> Tagger {
+        let configuration = try folder.decode(TaggerModelConfiguration.self, from: FileName.configuration)
+        try folder.checking(FileName.configuration) {
+            try Check.that(configuration.format == TaggerModelConfiguration.formatName && configuration.version == 1, "format",
+                           "'\(configuration.format)' version \(configuration.version) is not a version-1 \(TaggerModelConfiguration.formatName) configuration")
             try configuration.architecture.validate()
             try Check.count(configuration.wordCount, "wordCount", in: 2...Limits.maximumVocabulary)
             try Check.count(configuration.characterCount, "characterCount", in: 2...Limits.maximumVocabulary)
             try Check.count(configuration.tagCount, "tagCount", in: 1...Limits.maximumVocabulary)
             try Check.parameterCount(configuration.architecture.estimatedParameterCount(
                 words: configuration.wordCount, characters: configuration.characterCount, tags: configuration.tagCount), "the configuration")
-        } catch { throw invalid(FileName.configuration, error) }
+        }
         func vocabulary(_ name: String, expected: Int) throws -> Vocabulary {
-            let url = try file(name)
-            let vocabulary: Vocabulary
-            do { vocabulary = try Vocabulary(contentsOf: url) } catch { throw invalid(name, error) }
-            guard vocabulary.count == expected else {
-                throw TaggerError.invalidModel(path: directory.path, reason: "\(name) has \(vocabulary.count) entries, config.json says \(expected)")
+            let vocabulary = try folder.vocabulary(name)
+            try folder.checking(name) {
+                try Check.that(vocabulary.count == expected, "entries", "\(vocabulary.count), but config.json says \(expected)")
             }
             return vocabulary
         }
@@ -161,15 +152,16 @@ public final class Tagger {
         let characterTable = try vocabulary(FileName.characters, expected: configuration.characterCount)
         let tags = try vocabulary(FileName.tags, expected: configuration.tagCount)
         let characters: CharacterVocabulary
-        do { characters = try CharacterVocabulary(characterTable) } catch { throw invalid(FileName.characters, error) }
+        do { characters = try CharacterVocabulary(characterTable) } catch {
+            throw ModelFolderReader.ReadError.invalid(path: folder.directory.path, reason: "\(FileName.characters): \(error)")
+        }
         guard words.hasUnknown, !tags.hasUnknown, tags.count > 0 else {
-            throw TaggerError.invalidModel(path: directory.path, reason: "words.json needs <pad> and <unk>; tags.json must have none")
+            throw ModelFolderReader.ReadError.invalid(path: folder.directory.path, reason: "words.json needs <pad> and <unk>; tags.json must have none")
         }
         let model = TaggerModel(architecture: configuration.architecture, wordCount: words.count,
                                 characterCount: characters.count, tagCount: tags.count)
-        do { try model.loadSafeTensors(from: file(FileName.weights)) } catch let error as TaggerError { throw error } catch {
-            throw invalid(FileName.weights, error)
-        }
+        let weights = try folder.file(FileName.weights)
+        try folder.checking(FileName.weights) { try model.loadSafeTensors(from: weights) }
         return Tagger(model: model, vocabularies: TaggerVocabularies(words: words, characters: characters, tags: tags),
                       column: configuration.column, training: configuration.training)
     }

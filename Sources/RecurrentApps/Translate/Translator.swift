@@ -64,38 +64,21 @@ public final class Translator {
     ///
     /// - Throws: `TranslatorError.invalidModel` naming the directory and what is wrong.
     public init(contentsOf directory: URL) throws {
-        func file(_ name: String) throws -> URL {
-            let url = directory.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw TranslatorError.invalidModel(path: directory.path, reason: "\(name) is missing")
-            }
-            return url
-        }
         do {
-            let config = try JSONDecoder().decode(Config.self, from: Data(contentsOf: try file("config.json")))
-            guard config.format == "recurrent-translate-1" else {
-                throw TranslatorError.invalidModel(path: directory.path, reason: "unknown format '\(config.format)'")
+            let folder = try ModelFolderReader(directory)
+            let config = try folder.decode(Config.self, from: "config.json")
+            try folder.checking("config.json") {
+                try Check.that(config.format == "recurrent-translate-1", "format", "unknown format '\(config.format)'")
+                try Check.count(config.maximumLength, "maximumLength", in: 1...Limits.maximumSequenceLength / 2)
             }
-            sourceVocabulary = try Vocabulary(contentsOf: try file("source.json"))
-            targetVocabulary = try Vocabulary(contentsOf: try file("target.json"))
-            do {
-                try Check.count(config.maximumLength, "config.json: maximumLength", in: 1...Limits.maximumSequenceLength / 2)
-                try Check.that(sourceVocabulary.count == config.seq2seq.sourceVocabularySize && targetVocabulary.count == config.seq2seq.targetVocabularySize,
-                               "config.json: seq2seq", "the vocabulary sizes do not match source.json (\(sourceVocabulary.count)) and target.json (\(targetVocabulary.count))")
-                try Check.that(config.seq2seq.startID == targetVocabulary.id(of: "<s>"), "config.json: seq2seq.startID",
-                               "\(config.seq2seq.startID) is not the id of <s> in target.json")
-                try Check.that(config.seq2seq.endID == targetVocabulary.id(of: "</s>"), "config.json: seq2seq.endID",
-                               "\(config.seq2seq.endID) is not the id of </s> in target.json")
-            }
-            network = try Seq2Seq(configuration: config.seq2seq)
-            try network.loadSafeTensors(from: try file("model.safetensors"))
-            network.isTraining = false
+            sourceVocabulary = try folder.vocabulary("source.json")
+            targetVocabulary = try folder.vocabulary("target.json")
+            network = try folder.seq2seq(config.seq2seq, source: ("source.json", sourceVocabulary), target: ("target.json", targetVocabulary),
+                                         startToken: "<s>", endToken: "</s>")
             maximumLength = config.maximumLength
             trainingInfo = config.training
-        } catch let error as TranslatorError {
-            throw error
         } catch {
-            throw TranslatorError.invalidModel(path: directory.path, reason: ErrorText.file(error))
+            throw TranslatorError.invalidModel(path: error.path, reason: error.reason)
         }
     }
 
