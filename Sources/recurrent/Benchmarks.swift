@@ -25,7 +25,7 @@ enum Benchmarks {
     ]
 
     /// Every case name, in order.
-    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train"] }
+    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train", "custom_cell_train", "custom_cell_fused_train"] }
 
     /// Runs one case by name.
     static func run(_ name: String, minTime: Double) -> Figures? {
@@ -53,6 +53,8 @@ enum Benchmarks {
             return ["median_s": AttentionBenchmark.sdpa(minTime: minTime)]
         case "seq2seq_attn_train":
             return runSeq2Seq(minTime: minTime)
+        case "custom_cell_train", "custom_cell_fused_train":
+            return runCustomCell(generic: name == "custom_cell_train", minTime: minTime)
         default:
             guard let spec = recurrentCases.first(where: { $0.0 == name })?.1 else { return nil }
             return runRecurrent(spec, minTime: minTime)
@@ -82,6 +84,33 @@ enum Benchmarks {
             }
         }
         return ["median_s": seconds, "tokens_per_s": Double(c.steps * c.batch) / seconds]
+    }
+
+    /// `custom_cell_train`: one training step (forward, `output.sum()` backward, SGD) of the generic
+    /// `RecurrentLayer` over `LSTMCell`s — what a custom cell gets — at seq 40, batch 64, input 32, hidden 64,
+    /// bidirectional; `custom_cell_fused_train` is the fused `LSTM` of the same shape, for the ratio.
+    static func runCustomCell(generic: Bool, minTime: Double) -> Figures {
+        let (steps, batch, input, hidden) = (40, 64, 32, 64)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let x = Tensor.normal([steps, batch, input], using: &rng).requiringGradient()
+        let run: () -> Tensor
+        let parameters: [Parameter]
+        if generic {
+            let layer = RecurrentLayer(cells: [[LSTMCell(inputSize: input, hiddenSize: hidden, seed: 1),
+                                                LSTMCell(inputSize: input, hiddenSize: hidden, seed: 2)]])
+            (run, parameters) = ({ try! layer(x).output }, layer.parameters)
+        } else {
+            let layer = LSTM(inputSize: input, hiddenSize: hidden, bidirectional: true, seed: 1)
+            (run, parameters) = ({ try! layer(x).output }, layer.parameters)
+        }
+        let optimizer = SGD(parameters: parameters, learningRate: 1e-3)
+        let seconds = MedianTimer.median(minTime: minTime) {
+            run().sum().backward()
+            optimizer.step()
+            optimizer.zeroGrad()
+            x.zeroGrad()
+        }
+        return ["median_s": seconds, "tokens_per_s": Double(steps * batch) / seconds]
     }
 
     /// `seq2seq_attn_train`: one training step (forward, backward, Adam) of the shipped G2P model's shape.

@@ -58,14 +58,35 @@ extension Tensor {
         precondition(weight.rank == 2 && rank >= 1 && shape[rank - 1] == weight.shape[1],
                      "linear: input \(shape) does not match weight \(weight.shape) ([out, in])")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+        if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]") }
         let rows = count / Swift.max(inFeatures, 1)
-        let flat = reshaped([rows, inFeatures])
-        var y = flat.matmul(weight.transposed())
-        if let bias {
-            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]")
-            y = y + bias
+        let outputShape = Array(shape.dropLast()) + [outFeatures]
+        // One node: y = x·Wᵀ (GEMM reading W transposed in place) + b, and its three gradients.
+        var out = Tensor.batchedProduct(self, false, weight, true, m: rows, n: outFeatures, k: inFeatures, batches: 1,
+                                        strideA: 0, strideB: 0, shape: outputShape)
+        if let bias, rows > 0 {
+            out.updateScalars { y in
+                bias.scalars.withUnsafeBufferPointer { b in
+                    y.withUnsafeMutableBufferPointer { y in
+                        for r in 0..<rows {
+                            let row = y.baseAddress! + r * outFeatures
+                            for j in 0..<outFeatures { row[j] += b[j] }
+                        }
+                    }
+                }
+            }
         }
-        return y.reshaped(Array(shape.dropLast()) + [outFeatures])
+        let x = self, w = weight, inputShape = shape
+        return Tensor.record("linear", inputs: [self, weight] + (bias.map { [$0] } ?? []), output: out) { g, needs in
+            // dx = g · W, dW = gᵀ · x, db = Σ_rows g.
+            let dx = needs[0] ? Tensor.batchedProduct(g, false, w, false, m: rows, n: inFeatures, k: outFeatures, batches: 1,
+                                                      strideA: 0, strideB: 0, shape: inputShape) : nil
+            let dw = needs[1] ? Tensor.batchedProduct(g, true, x, false, m: outFeatures, n: inFeatures, k: rows, batches: 1,
+                                                      strideA: 0, strideB: 0, shape: [outFeatures, inFeatures]) : nil
+            guard needs.count == 3 else { return [dx, dw] }
+            let db = needs[2] ? g.rawReshaped([rows, outFeatures]).rawSum(alongAxis: 0, keepingDimension: false) : nil
+            return [dx, dw, db]
+        }
     }
 
     /// Sums consecutive blocks of `rows` rows of a matrix `[blocks·rows, n]` into `[rows, n]` (no tape).

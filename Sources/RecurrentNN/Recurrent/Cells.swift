@@ -18,6 +18,26 @@ public protocol RecurrentCell: Module {
     ///   - state: the previous state.
     /// - Returns: the next state; its `hidden` is this step's output.
     func step(_ input: Tensor, _ state: RecurrentState) -> RecurrentState
+
+    /// The part of a step that depends on the input alone (an input projection), for all steps at once:
+    /// `RecurrentLayer` calls it once per layer and direction on `[steps × batch, inputSize]` — one matrix
+    /// product instead of one per step — and then `step(projected:_:)` with each step's rows. Return nil
+    /// (the default) to have `step(_:_:)` called with the raw input instead.
+    ///
+    /// - Parameter inputs: `[rows, inputSize]`.
+    /// - Returns: `[rows, projectedSize]`, or nil.
+    func projectInputs(_ inputs: Tensor) -> Tensor?
+
+    /// Advances one step from a projected input (`[batch, projectedSize]`, rows of `projectInputs`).
+    func step(projected: Tensor, _ state: RecurrentState) -> RecurrentState
+}
+
+extension RecurrentCell {
+    /// No hoisting.
+    public func projectInputs(_ inputs: Tensor) -> Tensor? { nil }
+
+    /// `step(_:_:)` (for cells that do not project their inputs).
+    public func step(projected: Tensor, _ state: RecurrentState) -> RecurrentState { step(projected, state) }
 }
 
 /// The shared machinery of the three built-in cells: parameters named as PyTorch's cells

@@ -10,6 +10,8 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Module {
     public let cells: [[Cell]]
     /// Dropout between layers in training.
     public let dropout: Float
+    /// Whether inputs and outputs are `[batch, seq, …]` (PyTorch's `batch_first`); states never are.
+    public let batchFirst: Bool
     /// Whether dropout is active.
     public var isTraining = true
     /// The generator for dropout masks.
@@ -17,7 +19,7 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Module {
 
     /// Makes a layer stack from cells: `cells[l]` has one cell (forward) or two (forward, reverse); layer
     /// `l + 1`'s input size must be `directions × outputSize` of layer `l`.
-    public init(cells: [[Cell]], dropout: Float = 0) {
+    public init(cells: [[Cell]], dropout: Float = 0, batchFirst: Bool = false) {
         precondition(!cells.isEmpty && cells.allSatisfy { $0.count == cells[0].count && (1...2).contains($0.count) },
                      "RecurrentLayer: every layer needs the same number (1 or 2) of directions")
         for l in 1..<Swift.max(cells.count, 1) {
@@ -26,6 +28,7 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Module {
         }
         self.cells = cells
         self.dropout = dropout
+        self.batchFirst = batchFirst
     }
 
     /// `cells.<layer>.<direction>.<key>`.
@@ -38,15 +41,23 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Module {
     /// Runs the stack.
     ///
     /// - Parameters:
-    ///   - input: `[seq, batch, inputSize]`.
+    ///   - input: `[seq, batch, inputSize]` (`[batch, seq, inputSize]` when `batchFirst`).
     ///   - initialStates: one state per layer and direction (`layer × directions + direction`), or nil for zeros.
     ///   - lengths: `[batch]` lengths in `1...seq`, or nil.
-    /// - Returns: output `[seq, batch, directions × outputSize]` (zero past each length) and the final states,
-    ///   stacked as `[layers × directions, batch, …]`.
+    /// - Returns: output `[seq, batch, directions × outputSize]` (`[batch, seq, …]` when `batchFirst`; zero
+    ///   past each length) and the final states, stacked as `[layers × directions, batch, …]`.
     public func callAsFunction(_ input: Tensor, initialStates: [RecurrentState]? = nil, lengths: [Int]? = nil) throws -> RecurrentOutput {
         guard input.rank == 3, input.shape[2] == cells[0][0].inputSize, input.shape[0] > 0, input.shape[1] > 0 else {
-            throw RecurrentInputError.inputShape(expected: "[seq, batch, \(cells[0][0].inputSize)]", found: input.shape)
+            let layout = batchFirst ? "[batch, seq, \(cells[0][0].inputSize)]" : "[seq, batch, \(cells[0][0].inputSize)]"
+            throw RecurrentInputError.inputShape(expected: layout, found: input.shape)
         }
+        guard batchFirst else { return try run(input, initialStates: initialStates, lengths: lengths) }
+        var result = try run(input.permuted([1, 0, 2]), initialStates: initialStates, lengths: lengths)
+        result.output = result.output.permuted([1, 0, 2])
+        return result
+    }
+
+    private func run(_ input: Tensor, initialStates: [RecurrentState]?, lengths: [Int]?) throws -> RecurrentOutput {
         let (steps, batch) = (input.shape[0], input.shape[1])
         if let lengths {
             guard lengths.count == batch else { throw RecurrentInputError.lengthsCount(expected: batch, found: lengths.count) }
@@ -65,9 +76,12 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Module {
             for (d, cell) in layer.enumerated() {
                 var state = initialStates?[l * layer.count + d] ?? cell.zeroState(batchSize: batch)
                 var outputs = [Tensor?](repeating: nil, count: steps)
+                // The cell's input projection, when it declares one, as one product over all steps.
+                let projected = cell.projectInputs(layerInput.reshaped([steps * batch, layerInput.shape[2]]))
+                let stepInputs = projected.map { $0.reshaped([steps, batch, -1]).unstacked() } ?? layerInput.unstacked()
                 for step in 0..<steps {
                     let t = d == 1 ? steps - 1 - step : step
-                    let next = cell.step(layerInput.selecting(axis: 0, index: t), state)
+                    let next = projected == nil ? cell.step(stepInputs[t], state) : cell.step(projected: stepInputs[t], state)
                     if let mask = masks?[t] {
                         let keep = 1 - mask
                         state = RecurrentState(hidden: next.hidden * mask + state.hidden * keep,
