@@ -18,19 +18,23 @@ var rng = Xoshiro256StarStar(seed: 1)
 let sentences = SeededShuffle.shuffled(labels.keys.sorted(), using: &rng).prefix(60_000).map { (String($0.prefix(60)), labels[$0]!) }
 let (test, dev, train) = (sentences[0..<5_000], sentences[5_000..<7_000], sentences[7_000...])
 let characters = CharacterVocabulary(counting: train.map(\.0), minimumCount: 2)
+func dataset(_ part: ArraySlice<(String, Int)>) throws -> SequenceDataset<Int> {
+    try SequenceDataset(inputs: part.map { characters.encode($0.0) }, targets: part.map(\.1))
+}
+let (trainData, devData, testData) = (try dataset(train), try dataset(dev), try dataset(test))
 
 // Embedding → BiLSTM (lengths) → both directions' last states → Linear.
 let embedding = try Embedding(characters.count, 24, paddingIndex: 0)
 let lstm = LSTM(inputSize: 24, hiddenSize: 48, batchFirst: true, bidirectional: true)
 let classify = try Linear(96, 2)
-func logits(_ batch: ArraySlice<(String, Int)>) throws -> Tensor {
-    let padded = PaddedBatch(sequences: batch.map { characters.encode($0.0) })
-    let hidden = try lstm(try embedding(padded.ids), lengths: padded.lengths).hidden   // [2, batch, 48]
+func logits(_ batch: SequenceDataset<Int>.Batch) throws -> Tensor {
+    let hidden = try lstm(try embedding(batch.inputs.ids), lengths: batch.inputs.lengths).hidden   // [2, batch, 48]
     return try classify(hidden.permuted([1, 0, 2]).reshaped([batch.count, 96]))
 }
-func accuracy(_ data: ArraySlice<(String, Int)>) throws -> Double {
-    let predicted = try logits(data).argmax(alongAxis: 1).scalars
-    return Double(zip(predicted, data.map(\.1)).filter { Int($0) == $1 }.count) / Double(data.count)
+func accuracy(_ data: SequenceDataset<Int>) throws -> Double {
+    let batch = try data.batches(epoch: 0, size: .sentences(data.count), shuffle: false)[0]
+    let predicted = try logits(batch).argmax(alongAxis: 1).scalars
+    return Double(zip(predicted, batch.targets).filter { Int($0) == $1 }.count) / Double(data.count)
 }
 
 final class Model: Module {
@@ -42,17 +46,14 @@ final class Model: Module {
 let model = Model()
 var settings = TrainerSettings()
 (settings.epochs, settings.clipNorm, settings.evaluationsPerEpoch) = (2, 5, 4)
-let trainer = Trainer<ArraySlice<(String, Int)>>(model: model, optimizer: Adam(parameters: model.trainableParameters, learningRate: 3e-3),
-                                                 settings: settings) { batch in
-    (try crossEntropy(logits: try logits(batch), targets: IntTensor(shape: [batch.count], scalars: batch.map(\.1))), batch.count)
+let trainer = Trainer<SequenceDataset<Int>.Batch>(model: model, optimizer: Adam(parameters: model.trainableParameters, learningRate: 3e-3),
+                                                  settings: settings) { batch in
+    (try crossEntropy(logits: try logits(batch), targets: batch.labels), batch.count)
 }
 let start = Date()
-let history = try trainer.fit(batches: { epoch in
-    var order = Xoshiro256StarStar(seed: UInt64(epoch))
-    let shuffled = SeededShuffle.shuffled(Array(train), using: &order)
-    return stride(from: 0, to: shuffled.count, by: 32).map { shuffled[$0..<min($0 + 32, shuffled.count)] }
-}, evaluate: { try accuracy(dev) })
+let history = try trainer.fit(batches: { try trainData.batches(epoch: $0, size: .sentences(32), seed: 1) },
+                              evaluate: { try accuracy(devData) })
 print(String(format: "train %d, dev %d, test %d sentences; %d parameters; %.0f s of training", train.count, dev.count, test.count,
              model.parameterCount, Date().timeIntervalSince(start)))
 print(String(format: "best dev accuracy %.2f%% (epoch %.2f); test accuracy %.2f%%", 100 * history.best!.metric, history.best!.epoch,
-             100 * (try accuracy(test))))
+             100 * (try accuracy(testData))))
