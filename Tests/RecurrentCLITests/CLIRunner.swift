@@ -26,10 +26,10 @@ enum CLI {
         return folder.appendingPathComponent("recurrent")
     }
 
-    /// Runs `recurrent ARGUMENTS…` in the package root with `input` on standard input, killing it after
+    /// Runs `recurrent ARGUMENTS…` (or another built program) in the package root with `input` on standard input, killing it after
     /// `timeout` seconds (recorded as a failure).
     static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:], timeout: Double = 120,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+                    executable: URL = CLI.executable, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
