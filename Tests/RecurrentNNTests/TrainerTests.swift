@@ -146,3 +146,33 @@ struct LearningCurveTests {
         #expect(text.contains("best 75.00%") && text.contains("a &lt;test&gt; &amp; more"))
     }
 }
+
+@Suite("Trainer.predict and ClassificationMetrics")
+struct PredictAndMetricsTests {
+    @Test("predict runs in eval mode without gradients and restores the mode")
+    func predict() throws {
+        let dropout = try Dropout(0.5)
+        let model = Sequential(try Linear(2, 2), dropout)
+        let trainer = Trainer<Tensor>(model: model, optimizer: SGD(parameters: model.parameters, learningRate: 0.1)) { x in
+            (try model(x).sum(), 1)
+        }
+        model.train()
+        let outputs = try trainer.predict([Tensor.ones([3, 2]), Tensor.ones([1, 2])]) { x in
+            #expect(!dropout.isTraining)
+            return try model(x)
+        }
+        #expect(outputs.map(\.shape) == [[3, 2], [1, 2]] && !outputs[0].requiresGrad)
+        #expect(dropout.isTraining)
+    }
+
+    @Test("per-class precision, recall, F1 and confusions")
+    func metrics() {
+        var metrics = ClassificationMetrics(itemName: "sentences", className: "language")
+        metrics.add(gold: ["en", "fr", "fr", "en"], predicted: ["en", "en", "fr", "en"])
+        #expect(metrics.accuracy == 0.75)
+        let en = metrics.tagScores.first { $0.tag == "en" }!
+        #expect(en.precision == 2.0 / 3 && en.recall == 1 && abs(en.f1 - 0.8) < 1e-12)
+        #expect(metrics.confusions() == [.init(gold: "fr", predicted: "en", count: 1)])
+        #expect(metrics.report().hasPrefix("accuracy 75.00% (3 of 4 sentences)\n\nlanguage"))
+    }
+}

@@ -15,8 +15,10 @@ public protocol Module: AnyObject {
 extension Module {
     public var children: [(name: String, module: any Module)] { [] }
 
+    /// A container's mode is its children's (true when any trains); setting it alone changes nothing —
+    /// `train()` / `eval()` reach the children.
     public var isTraining: Bool {
-        get { false }
+        get { children.contains { $0.module.isTraining } }
         set {}
     }
 

@@ -313,6 +313,17 @@ public final class Trainer<Batch>: TrainerProgress {
     }
 }
 
+extension Trainer {
+    /// Runs `body` over batches in inference mode — `eval()`, no gradients recorded — and collects what it
+    /// returns, in order (predictions, or per-batch scores for an evaluation).
+    public func predict<Output>(_ batches: [Batch], _ body: (Batch) throws -> Output) throws -> [Output] {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        return try withoutGradients { try batches.map(body) }
+    }
+}
+
 /// A callback made of closures, for hooks that need no type of their own.
 public final class TrainingHooks: TrainingCallback {
     /// See `TrainingCallback.trainerDidStep`.
