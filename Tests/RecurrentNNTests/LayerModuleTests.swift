@@ -186,3 +186,36 @@ struct LayerModuleTests {
         #expect(Swift.abs(mean) < 0.05 && Swift.abs(variance - 1) < 0.05)
     }
 }
+
+@Suite("ModelFiles")
+struct ModelFilesTests {
+    struct Config: Codable, Equatable { var width: Int }
+
+    @Test("a model folder for any module: saved whole, loaded strictly, format and weights checked")
+    func roundTrip() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-modelfiles-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mlp = Sequential(try Linear(3, 5, seed: 1), Activation.relu, try Linear(5, 2, seed: 2))
+        let words = try Vocabulary(tokens: ["a", "b"])
+        try ModelFiles.save(mlp, configuration: Config(width: 5), format: "test.mlp", vocabularies: ["words": words], to: folder)
+        let loaded = try ModelFiles.load(Config.self, format: "test.mlp", from: folder) { config, _ in
+            Sequential(try Linear(3, config.width), Activation.relu, try Linear(config.width, 2))
+        }
+        #expect(loaded.configuration == Config(width: 5) && loaded.vocabularies["words"] == words)
+        #expect(loaded.model.stateDict().mapValues(\.scalars) == mlp.stateDict().mapValues(\.scalars))
+        #expect(throws: ModelFolderReader.ReadError.invalid(path: folder.path, reason: "config.json: format: 'test.mlp' version 1, expected 'other' version 1")) {
+            _ = try ModelFiles.load(Config.self, format: "other", from: folder) { _, _ in mlp }
+        }
+        // A configuration that does not fit the weights is named, with the key and both shapes.
+        do {
+            _ = try ModelFiles.load(Config.self, format: "test.mlp", from: folder) { _, _ in Sequential(try Linear(3, 4), Activation.relu, try Linear(4, 2)) }
+            Issue.record("weights of the wrong shape loaded")
+        } catch let error as ModelFolderReader.ReadError {
+            #expect(error.reason.hasPrefix("model.safetensors: shape mismatch for '0.bias'"), "\(error)")
+        }
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("words.json"))
+        #expect(throws: ModelFolderReader.ReadError.missing(path: folder.path, reason: "words.json is missing")) {
+            _ = try ModelFiles.load(Config.self, format: "test.mlp", from: folder) { _, _ in mlp }
+        }
+    }
+}
