@@ -34,7 +34,8 @@ swift build --package-path Fuzz --scratch-path "$scratch" --sanitize=fuzzer \
 echo "fuzz: built in $((SECONDS - start)) s"
 
 # ASan: halt at the first error with a stack (libFuzzer then writes the input as crash-…). Leak checks stay
-# off (see scripts/sanitize.sh): the Swift runtime's lazily filled caches would look like per-input leaks.
+# off (as in scripts/sanitize.sh): the targets look for memory errors and traps, and one-time caches filled
+# by the first inputs (runtime metadata, the worker pool) are never freed by design.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=0}
 
 status=0
