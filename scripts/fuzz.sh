@@ -55,7 +55,7 @@ for target in "${targets[@]}"; do
     executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
     coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
     features=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
-    line="$target: ${executions:-?} executions in ${seconds} s, cov: ${coverage:-?}, ft: ${features:-?}, corpus $(ls "$corpus" | wc -l) files"
+    line="$target: ${executions:-?} executions (limit ${seconds} s), cov: ${coverage:-?}, ft: ${features:-?}, corpus $(ls "$corpus" | wc -l) files"
     if [[ $code -ne 0 ]]; then
         status=1
         reproducer=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //' || true)
