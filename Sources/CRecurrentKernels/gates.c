@@ -160,10 +160,17 @@ int rk_cpu_has_avx2_fma(void);
     static void name##_base params { name##_body args; }                  \
     RK_AVX2 static void name##_avx2 params { name##_body args; }          \
     static int name##_choice = -1;
-#define RK_CALL(name, args)                                               \
-    do {                                                                  \
-        if (name##_choice < 0) name##_choice = rk_cpu_has_avx2_fma();     \
-        if (name##_choice) name##_avx2 args; else name##_base args;       \
+// The cached choice is read and filled with relaxed atomics: threads of a team may all make their first
+// call at once, and plain accesses would be a data race (undefined behaviour, reported by ThreadSanitizer)
+// even though every thread stores the same value.
+#define RK_CALL(name, args)                                                               \
+    do {                                                                                  \
+        int choice_ = __atomic_load_n(&name##_choice, __ATOMIC_RELAXED);                  \
+        if (choice_ < 0) {                                                                \
+            choice_ = rk_cpu_has_avx2_fma();                                              \
+            __atomic_store_n(&name##_choice, choice_, __ATOMIC_RELAXED);                  \
+        }                                                                                 \
+        if (choice_) name##_avx2 args; else name##_base args;                             \
     } while (0)
 #else
 #define RK_DISPATCH(name, params, args) static void name##_base params { name##_body args; }

@@ -73,8 +73,13 @@ static void adam_avx2(long n, float *p, const float *g, float *m, float *v, floa
 void rk_adam_step(long n, float *p, const float *g, float *m, float *v, float weight, int small, float complement,
                   float beta2, float oneMinusBeta2, float epsilon, float decay, int l2, float stepSize, float root) {
 #if defined(__x86_64__)
-    if (adam_choice < 0) adam_choice = rk_cpu_has_avx2_fma();
-    if (adam_choice) {
+    // Relaxed atomics: parallel first calls would otherwise race on the cache (see RK_CALL in gates.c).
+    int choice = __atomic_load_n(&adam_choice, __ATOMIC_RELAXED);
+    if (choice < 0) {
+        choice = rk_cpu_has_avx2_fma();
+        __atomic_store_n(&adam_choice, choice, __ATOMIC_RELAXED);
+    }
+    if (choice) {
         adam_avx2(n, p, g, m, v, weight, small, complement, beta2, oneMinusBeta2, epsilon, decay, l2, stepSize, root);
         return;
     }

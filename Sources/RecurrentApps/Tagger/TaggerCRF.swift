@@ -40,6 +40,7 @@ enum TaggerCRF {
         transitions.scalars.withUnsafeBufferPointer { a in
         start.scalars.withUnsafeBufferPointer { s in
         end.scalars.withUnsafeBufferPointer { z in
+        targets.withUnsafeBufferPointer { y in
         nll.withUnsafeMutableBufferPointer { nll in
         dEmissions.withUnsafeMutableBufferPointer { de in
             let dT = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: threads)
@@ -96,7 +97,7 @@ enum TaggerCRF {
                         t -= 1
                     }
                     // Gold score and gradients: marginals minus gold indicators.
-                    let gold = targets.withUnsafeBufferPointer { $0.baseAddress! + b * T }
+                    let gold = y.baseAddress! + b * T
                     var score = s[gold[0]] + z[gold[L - 1]]
                     for t in 0..<L { score += eb[t * C + gold[t]] }
                     for t in 1..<Swift.max(L, 1) { score += a[gold[t - 1] * C + gold[t]] }
@@ -128,7 +129,7 @@ enum TaggerCRF {
                 dEnd[k] = Array(UnsafeBufferPointer(start: dZ[k], count: C))
                 dT[k].deallocate(); dS[k].deallocate(); dZ[k].deallocate()
             }
-        }}}}}}
+        }}}}}}}
         let loss = Tensor(scalar: Float(nll.reduce(0, +)) * scale)
         func summed(_ parts: [[Float]]) -> [Float] {
             var total = parts[0]

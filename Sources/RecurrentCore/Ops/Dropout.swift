@@ -17,7 +17,8 @@ extension Tensor {
         // `u / 2²⁴ >= p` exactly when `u >= ⌈p · 2²⁴⌉`. Branch-free, so random masks cost no mispredictions.
         let threshold = UInt64((Double(probability) * 16_777_216).rounded(.up))
         let n = count
-        let maskValues = [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+        // Capacity ≥ 1: with capacity 0 the standard library stores the count into its shared empty-array singleton, a data race (ThreadSanitizer) when threads do it at once.
+        let maskValues = [Float](unsafeUninitializedCapacity: Swift.max(n, 1)) { buffer, initialized in
             var i = 0
             while i + 1 < n {
                 let r = generator.next()

@@ -8,8 +8,9 @@ extension Tensor {
     @inlinable
     static func build(_ shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
         let n = Shape.count(shape)
-        let values = [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-            fill(buffer)
+        // Capacity ≥ 1 (`fill` still sees exactly n values): with capacity 0 the standard library stores the count into its shared empty-array singleton, a data race (ThreadSanitizer) when threads do it at once.
+        let values = [Float](unsafeUninitializedCapacity: Swift.max(n, 1)) { buffer, initialized in
+            fill(UnsafeMutableBufferPointer(rebasing: buffer[..<n]))
             initialized = n
         }
         return Tensor(unchecked: shape, values)

@@ -194,7 +194,8 @@ private func decode<Raw: FixedWidthInteger, Value>(_ bytes: [UInt8], _ count: In
     let stride = MemoryLayout<Raw>.size
     assert(bytes.count == count * stride, "tensor byte count was validated against its shape")
     let available = min(count, bytes.count / stride)  // equal to count; never read out of bounds regardless
-    return [Value](unsafeUninitializedCapacity: available) { output, initialized in
+    // Capacity ≥ 1: with capacity 0 the standard library stores the count into its shared empty-array singleton, a data race (ThreadSanitizer) when threads do it at once.
+    return [Value](unsafeUninitializedCapacity: Swift.max(available, 1)) { output, initialized in
         bytes.withUnsafeBytes { input in
             for i in 0..<available {
                 let raw = Raw(littleEndian: input.loadUnaligned(fromByteOffset: i * stride, as: Raw.self))

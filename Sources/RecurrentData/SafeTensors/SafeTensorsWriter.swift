@@ -235,7 +235,8 @@ public struct SafeTensorsWriter: Sendable {
 @inline(__always)
 private func littleEndianBytes<Value, Raw: FixedWidthInteger>(_ values: [Value], _ bits: (Value) -> Raw) -> [UInt8] {
     let stride = MemoryLayout<Raw>.size
-    return [UInt8](unsafeUninitializedCapacity: values.count * stride) { output, initialized in
+    // Capacity ≥ 1: with capacity 0 the standard library stores the count into its shared empty-array singleton, a data race (ThreadSanitizer) when threads do it at once.
+    return [UInt8](unsafeUninitializedCapacity: Swift.max(values.count * stride, 1)) { output, initialized in
         let raw = UnsafeMutableRawBufferPointer(output)
         for (i, value) in values.enumerated() {
             raw.storeBytes(of: bits(value).littleEndian, toByteOffset: i * stride, as: Raw.self)

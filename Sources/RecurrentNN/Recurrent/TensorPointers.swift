@@ -23,7 +23,8 @@ func withValuePointers<Result>(_ tensors: [Tensor], _ body: ([UnsafePointer<Floa
 
 /// A new float array of `count` values that `body` must write in full through a pointer.
 func uninitializedValues(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+    // Capacity ≥ 1: with capacity 0 the standard library stores the count into its shared empty-array singleton, a data race (ThreadSanitizer) when threads do it at once.
+    [Float](unsafeUninitializedCapacity: Swift.max(count, 1)) { buffer, initialized in
         body(buffer.baseAddress ?? emptyStorage)
         initialized = count
     }
