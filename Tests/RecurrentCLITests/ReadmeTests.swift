@@ -19,6 +19,21 @@ struct ReadmeTests {
         return blocks
     }
 
+    @Test("the README's swift blocks are the snippets Readme*.swift, which are built with the package and run")
+    func blocksAreSnippetsThatRun() throws {
+        let blocks = try Self.swiftBlocks()
+        let snippets = ["ReadmeLSTM", "ReadmeTagger"]
+        #expect(blocks.count == snippets.count)
+        for (block, name) in zip(blocks, snippets) {
+            let file = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("Snippets/\(name).swift"), encoding: .utf8)
+            #expect(file == block, "README block and Snippets/\(name).swift differ")
+            let binary = CLI.executable.deletingLastPathComponent().appendingPathComponent(name)
+            try #require(FileManager.default.isExecutableFile(atPath: binary.path), "snippet \(name) is not built")
+            let result = try CLI.run([], executable: binary)
+            #expect(result.status == 0 && !result.standardOutput.isEmpty, "\(name): \(result.standardError)")
+        }
+    }
+
     @Test("every swift block of the README type-checks as a whole program")
     func blocksCompile() throws {
         let blocks = try Self.swiftBlocks()

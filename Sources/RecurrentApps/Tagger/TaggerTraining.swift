@@ -313,16 +313,14 @@ public struct TaggerTrainer {
                 })
         }
 
-        let progress = progressStyle.map {
-            ProgressReporter(epochs: options.epochs, batchesPerEpoch: Swift.max(1, batcher.batchCount()), style: $0, logInterval: 15)
-        }
         var reports: [TaggerEpochReport] = []
         var improved = false, lastAccuracy = 0.0
-        let hooks = TrainingHooks()
-        hooks.didStep = { trainer, _, loss, items in
-            if trainer.batchesDone == 1 { progress?.beginEpoch(trainer.currentEpoch) }
-            progress?.update(loss: loss, tokens: items)
+        /// The epoch's figures; the loss is per training word (of the unaugmented data), as before the Trainer.
+        func report(_ epoch: TrainingHistory.Epoch) -> TaggerEpochReport {
+            TaggerEpochReport(epoch: epoch.epoch, seconds: epoch.seconds, wordsPerSecond: Double(wordTotal) / Swift.max(epoch.seconds, 1e-9),
+                              loss: epoch.loss * Double(epoch.items) / Double(Swift.max(wordTotal, 1)), devAccuracy: lastAccuracy, isBest: improved)
         }
+        let hooks = TrainingHooks()
         hooks.didImprove = { _, _ in improved = true }
         hooks.didEvaluate = { [log] _, round, history in
             lastAccuracy = round[0].metric
@@ -330,24 +328,23 @@ public struct TaggerTrainer {
                 log("tagger: learning rate lowered to \(plateau.learningRate)")
             }
         }
-        hooks.didFinishEpoch = { [log] trainer, epoch, _ in
-            // The loss per training word (of the unaugmented data), as before the Trainer.
-            let epochReport = TaggerEpochReport(epoch: epoch.epoch, seconds: epoch.seconds,
-                                                wordsPerSecond: Double(wordTotal) / Swift.max(epoch.seconds, 1e-9),
-                                                loss: epoch.loss * Double(epoch.items) / Double(Swift.max(wordTotal, 1)),
-                                                devAccuracy: lastAccuracy, isBest: improved)
-            reports.append(epochReport)
+        hooks.didFinishEpoch = { trainer, epoch, _ in
+            reports.append(report(epoch))
             if improved, let outputDirectory = self.outputDirectory {
                 tagger.training = self.summary(reports: reports, bestEpoch: epoch.epoch, best: lastAccuracy, elapsed: trainer.elapsedSeconds,
                                                trainName: trainName, devName: devName)
                 try tagger.save(to: outputDirectory)
             }
-            let message = String(format: "%.1fs, %.0f words/s, loss %.4f, dev accuracy %.2f%%%@", epoch.seconds,
-                                 epochReport.wordsPerSecond, epochReport.loss, 100 * lastAccuracy, improved ? " (best)" : "")
-            if let progress { progress.endEpoch(message) } else { log("epoch \(epoch.epoch): " + message) }
-            improved = false
         }
-        trainer.callbacks = [hooks] + (outputDirectory.map { [LearningCurveWriter(folder: $0, metric: "dev accuracy", title: "Tagger: \(trainName)")] } ?? [])
+        let progress = ProgressCallback(
+            reporter: progressStyle.map { ProgressReporter(epochs: options.epochs, batchesPerEpoch: Swift.max(1, batcher.batchCount()), style: $0, logInterval: 15) },
+            log: log) { epoch, _ in
+                defer { improved = false }
+                let figures = reports.last!
+                return String(format: "%.1fs, %.0f words/s, loss %.4f, dev accuracy %.2f%%%@", epoch.seconds, figures.wordsPerSecond,
+                              figures.loss, 100 * lastAccuracy, improved ? " (best)" : "")
+            }
+        trainer.callbacks = [hooks, progress] + (outputDirectory.map { [LearningCurveWriter(folder: $0, metric: "dev accuracy", title: "Tagger: \(trainName)")] } ?? [])
         let history = try trainer.fit(batches: { batcher.batches(epoch: $0) }, evaluate: {
             let predicted = try tagger.predictIDs(encodedDev)
             var correct = 0, total = 0

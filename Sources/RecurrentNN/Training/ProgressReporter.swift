@@ -220,3 +220,32 @@ public final class ProgressReporter {
         return 80
     }
 }
+
+/// Shows a `Trainer` run's progress with a `ProgressReporter` — a bar on a terminal, log lines otherwise —
+/// and ends every epoch with the line `describe` makes of it.
+public final class ProgressCallback: TrainingCallback {
+    /// The reporter, or nil to print only the epoch lines (through `log`).
+    public let reporter: ProgressReporter?
+    /// The line that ends an epoch (its loss, dev metric, …).
+    public let describe: (TrainingHistory.Epoch, TrainingHistory) -> String
+    /// Where epoch lines go when there is no reporter.
+    public let log: (String) -> Void
+
+    /// Makes a callback.
+    public init(reporter: ProgressReporter?, log: @escaping (String) -> Void = { print($0) },
+                describe: @escaping (TrainingHistory.Epoch, TrainingHistory) -> String) {
+        self.reporter = reporter
+        self.log = log
+        self.describe = describe
+    }
+
+    public func trainerDidStep(_ trainer: TrainerProgress, step: Int, loss: Double, items: Int) throws {
+        if trainer.batchesDone == 1 { reporter?.beginEpoch(trainer.currentEpoch) }
+        reporter?.update(loss: loss, tokens: items)
+    }
+
+    public func trainerDidFinishEpoch(_ trainer: TrainerProgress, epoch: TrainingHistory.Epoch, history: TrainingHistory) throws {
+        let line = describe(epoch, history)
+        if let reporter { reporter.endEpoch(line) } else { log("epoch \(epoch.epoch): " + line) }
+    }
+}
