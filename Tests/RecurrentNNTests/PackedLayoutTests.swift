@@ -43,22 +43,22 @@ import TestSupport
     /// steps at a time and across the ring's wrap-around; it must agree with the training path.
     @Test(arguments: RecurrenceKind.allCases)
     func smallRingAndPiecesMatchTheRowPath(kind: RecurrenceKind) throws {
-        let saved = (FusedRecurrence.pieceFlops, FusedRecurrence.inputWindowFloats)
-        defer { (FusedRecurrence.pieceFlops, FusedRecurrence.inputWindowFloats) = saved }
         let net = RecurrentNetwork(kind: kind, inputSize: 9, hiddenSize: 64, bidirectional: true, seed: 51)
         var g = TestTensors(seed: 52)
         for (pieceRows, ringRows) in [(6, 13), (12, 40), (30, 31)] {
             // Each rank owns 32 units: a packed row of its projection is G·32 floats, a piece row 2·I·G·32 flops.
             let width = kind.gateCount * 32
-            FusedRecurrence.pieceFlops = pieceRows * 2 * 9 * width
-            FusedRecurrence.inputWindowFloats = ringRows * width
-            for (batch, lengths) in [(1, nil), (11, [7, 1, 3, 7, 2, 6, 5, 4, 7, 1, 2]), (20, nil)] as [(Int, [Int]?)] {
-                let x = g.uniform([7, batch, 9]).requiringGradient()
-                let recorded = try net(x, lengths: lengths)
-                let inferred = try withoutGradients { try net(x.detached(), lengths: lengths) }
-                #expect(inferred.output.isApproximatelyEqual(to: recorded.output, relativeTolerance: 1e-5, absoluteTolerance: 1e-6),
-                        "\(kind) piece \(pieceRows) ring \(ringRows) batch \(batch)")
-                #expect(inferred.hidden.isApproximatelyEqual(to: recorded.hidden, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+            try FusedRecurrence.$pieceFlops.withValue(pieceRows * 2 * 9 * width) {
+                try FusedRecurrence.$inputWindowFloats.withValue(ringRows * width) {
+                    for (batch, lengths) in [(1, nil), (11, [7, 1, 3, 7, 2, 6, 5, 4, 7, 1, 2]), (20, nil)] as [(Int, [Int]?)] {
+                        let x = g.uniform([7, batch, 9]).requiringGradient()
+                        let recorded = try net(x, lengths: lengths)
+                        let inferred = try withoutGradients { try net(x.detached(), lengths: lengths) }
+                        #expect(inferred.output.isApproximatelyEqual(to: recorded.output, relativeTolerance: 1e-5, absoluteTolerance: 1e-6),
+                                "\(kind) piece \(pieceRows) ring \(ringRows) batch \(batch)")
+                        #expect(inferred.hidden.isApproximatelyEqual(to: recorded.hidden, relativeTolerance: 1e-5, absoluteTolerance: 1e-6))
+                    }
+                }
             }
         }
     }

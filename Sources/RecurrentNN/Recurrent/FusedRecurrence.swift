@@ -72,9 +72,11 @@ enum FusedRecurrence {
     static let rowsPerThread = 4
     /// Inference: the size of one piece of input projection a rank does at a time (floating-point operations),
     /// and how many projected floats it may keep ahead (its ring of rows). Variables only so tests can make
-    /// them small enough to exercise every path.
-    nonisolated(unsafe) static var pieceFlops = 1 << 25
-    nonisolated(unsafe) static var inputWindowFloats = 1 << 17
+    /// them small enough to exercise every path: task-local, so a test's values (`$pieceFlops.withValue`) reach
+    /// only the calls it makes, never another test running at the same time. They are read on the calling
+    /// thread, before the work is handed to the thread team.
+    @TaskLocal static var pieceFlops = 1 << 25
+    @TaskLocal static var inputWindowFloats = 1 << 17
 
     /// Splits the (sorted) batch entries into contiguous slices with about equal work, one per thread, and
     /// runs `body` on each.
@@ -274,6 +276,7 @@ enum FusedRecurrence {
         let (T, B, H, P, G) = (s.steps, s.batch, s.hidden, s.output, s.kind.gateCount)
         let kind = s.kind
         let scratch = FloatBuffer(copying: h, count: B * P)
+        let (pieceFlops, inputWindowFloats) = (Self.pieceFlops, Self.inputWindowFloats)
         ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
             let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
             // This rank's share of the input projection (only this rank reads it), in a ring of `ringRows`
