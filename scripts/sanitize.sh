@@ -34,6 +34,9 @@ if [[ "$kind" == thread ]]; then
     export RECURRENT_BLAS=none
 fi
 
+# Tests that would take minutes under a sanitizer (running the README's tagging snippet) check this.
+export RECURRENT_SANITIZER=$kind
+
 echo "sanitize: swift test --sanitize=$kind --scratch-path $scratch${RECURRENT_BLAS:+ (RECURRENT_BLAS=$RECURRENT_BLAS)}"
 start=$SECONDS
 swift test --sanitize="$kind" --scratch-path "$scratch" "$@"
