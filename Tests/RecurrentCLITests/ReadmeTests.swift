@@ -35,7 +35,7 @@ struct ReadmeTests {
                 print("ReadmeTagger not run under the \(sanitizer) sanitizer (too slow there); it runs in the other passes")
                 continue
             }
-            let result = try CLI.run([], executable: binary, timeout: 600)
+            let result = try CLI.run([], timeout: 600, executable: binary)
             #expect(result.status == 0 && !result.standardOutput.isEmpty, "\(name): \(result.standardError)")
         }
     }
