@@ -151,6 +151,42 @@ RK_INLINE void panel_rows_body(long m, long kc, const float *restrict a, long ld
     }
 }
 
+
+// y[j] = (accumulate ? y[j] : bias[j] or 0) + sum_k w[j*ldw + k] x[k], four rows at a time with sixteen partial
+// sums each (vectorized by the compiler; the order of the sums is fixed, so results are repeatable).
+RK_INLINE void gemv_rows_body(long m, long n, const float *restrict w, long ldw, const float *restrict x,
+                              const float *restrict bias, float *restrict y, int accumulate) {
+    long j = 0;
+    for (; j + 3 < m; j += 4) {
+        const float *w0 = w + j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        float s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
+        long k = 0;
+        for (; k + 15 < n; k += 16) {
+            for (int l = 0; l < 16; l++) {
+                float xv = x[k + l];
+                s0[l] += w0[k + l] * xv; s1[l] += w1[k + l] * xv; s2[l] += w2[k + l] * xv; s3[l] += w3[k + l] * xv;
+            }
+        }
+        float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (int l = 0; l < 16; l++) { t0 += s0[l]; t1 += s1[l]; t2 += s2[l]; t3 += s3[l]; }
+        for (; k < n; k++) { float xv = x[k]; t0 += w0[k] * xv; t1 += w1[k] * xv; t2 += w2[k] * xv; t3 += w3[k] * xv; }
+        float b0 = accumulate ? y[j] : (bias ? bias[j] : 0), b1 = accumulate ? y[j + 1] : (bias ? bias[j + 1] : 0);
+        float b2 = accumulate ? y[j + 2] : (bias ? bias[j + 2] : 0), b3 = accumulate ? y[j + 3] : (bias ? bias[j + 3] : 0);
+        y[j] = b0 + t0; y[j + 1] = b1 + t1; y[j + 2] = b2 + t2; y[j + 3] = b3 + t3;
+    }
+    for (; j < m; j++) {
+        const float *row = w + j * ldw;
+        float s[16] = {0};
+        long k = 0;
+        for (; k + 15 < n; k += 16)
+            for (int l = 0; l < 16; l++) s[l] += row[k + l] * x[k + l];
+        float t = 0;
+        for (int l = 0; l < 16; l++) t += s[l];
+        for (; k < n; k++) t += row[k] * x[k];
+        y[j] = (accumulate ? y[j] : (bias ? bias[j] : 0)) + t;
+    }
+}
+
 // ---- dispatch ----
 
 #if defined(__x86_64__)
@@ -221,6 +257,8 @@ static int panel_rows_choice = -1;
 RK_DISPATCH(panel_rows, (long m, long kc, const float *a, long lda, const float *panel, long cols, float *c, long ldc,
                          float alpha, float beta), (m, kc, a, lda, panel, cols, c, ldc, alpha, beta))
 #endif
+RK_DISPATCH(gemv_rows, (long m, long n, const float *w, long ldw, const float *x, const float *bias, float *y, int accumulate),
+            (m, n, w, ldw, x, bias, y, accumulate))
 RK_DISPATCH(sigmoid, (long n, const float *x, float *out), (n, x, out))
 RK_DISPATCH(lstm_forward_split, (long n, long as, const float *a, long rs, const float *r, float *c, float *h, long gs, float *gates),
             (n, as, a, rs, r, c, h, gs, gates))
@@ -265,4 +303,7 @@ void rk_gru_backward_row(long H, const float *gates, const float *hprev, const f
 }
 void rk_rnn_backward_row(long H, const float *h, const float *dh, int relu, float *dg) {
     RK_CALL(rnn_backward, (H, h, dh, relu, dg));
+}
+void rk_gemv_rows(long m, long n, const float *w, long ldw, const float *x, const float *bias, float *y, int accumulate) {
+    RK_CALL(gemv_rows, (m, n, w, ldw, x, bias, y, accumulate));
 }

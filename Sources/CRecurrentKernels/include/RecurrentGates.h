@@ -25,6 +25,9 @@ void rk_lstm_forward_columns(long n, long as, const float *a, long rs, const flo
 /// GRU on n columns with strided gate blocks; reads the previous state from hprev, writes h (they may alias).
 void rk_gru_forward_columns(long n, long as, const float *a, long rs, const float *r, const float *bhn,
                             const float *hprev, float *h, long gs, float *gates, float *hn);
+/// Matrix-vector product for one row of input: y[j] = base[j] + sum_k w[j*ldw + k] * x[k] for j < m, where base is
+/// y itself when accumulate != 0, else bias (or 0 when bias is NULL). w: [m, ldw] row-major, x: [n].
+void rk_gemv_rows(long m, long n, const float *w, long ldw, const float *x, const float *bias, float *y, int accumulate);
 /// RNN step for one row: h = act(a + r); relu != 0 selects relu, else tanh.
 void rk_rnn_forward_row(long H, const float *a, const float *r, int relu, float *h);
 

@@ -19,6 +19,8 @@ public enum Limits {
     public static let maximumBatchTokens = 4_000_000
     /// Training epochs.
     public static let maximumEpochs = 100_000
+    /// Characters of a prompt given to a language model.
+    public static let maximumPromptLength = 100_000
     /// A learning rate (larger ones only diverge).
     public static let maximumLearningRate: Double = 1_000
     /// Rows a report lists (confusions, errors).

@@ -24,6 +24,12 @@ public class RecurrentNetwork: Module {
     public let bidirectional: Bool
     /// LSTM projection size (`proj_size`), 0 for none.
     public let projectionSize: Int
+    /// DropConnect on the hidden-to-hidden weights (AWD-LSTM's weight drop), in training only: each call
+    /// zeroes every entry of every `weight_hh` with this probability and scales the rest by 1/(1 − p), one
+    /// mask for all time steps of the call (the weights stay shared over time). 0 (PyTorch's behaviour) by default.
+    public var hiddenWeightDropout: Float = 0 {
+        willSet { precondition(newValue >= 0 && newValue < 1, "RecurrentNetwork: hiddenWeightDropout must be in [0, 1)") }
+    }
     /// Whether dropout is active (PyTorch's `train()` / `eval()`); true by default.
     public var isTraining = true
     /// The generator for dropout masks.
@@ -159,11 +165,14 @@ public class RecurrentNetwork: Module {
         var hiddens: [Tensor] = [], cells: [Tensor] = []
         let D = directionCount
         for (l, layer) in layers.enumerated() {
+            let dropsWeights = isTraining && hiddenWeightDropout > 0
             let directions = layer.enumerated().map { d, p in
+                let hiddenWeight = dropsWeights
+                    ? p.weightHH.value.dropout(probability: hiddenWeightDropout, training: true, using: &generator) : p.weightHH.value
                 var parameters = RecurrentDirectionParameters(
-                    inputWeight: p.weightIH.value, hiddenWeight: p.weightHH.value, inputBias: p.biasIH?.value,
+                    inputWeight: p.weightIH.value, hiddenWeight: hiddenWeight, inputBias: p.biasIH?.value,
                     hiddenBias: p.biasHH?.value, projection: p.projection?.value)
-                parameters.cache = (packedWeightCaches[l][d], [p.weightHH.version, p.weightIH.version])
+                if !dropsWeights { parameters.cache = (packedWeightCaches[l][d], [p.weightHH.version, p.weightIH.version]) }
                 return parameters
             }
             let layerH0 = layerCount == 1 ? h0 : h0.narrowed(axis: 0, start: l * D, length: D)
