@@ -154,6 +154,7 @@ struct LMSample: ParsableCommand {
     func run() throws {
         try cleanly {
             let (lm, _) = try CharacterLanguageModel.load(from: try modelFolder("lm-shakespeare", explicit: model))
+            _ = try lm.alphabet.encode(prompt, what: "--prompt")  // refused before anything is written
             let generator = try TextGenerator(model: lm)
             print(prompt, terminator: "")
             fflush(stdout)

@@ -33,6 +33,15 @@ struct CLIOptionTests {
         (["tagger", "train", "--train", "x", "--dev", "y", "--out", "z", "--word-dim", "0"], "--word-dim: 0 is out of range"),
         (["tagger", "train", "--train", "x", "--dev", "y", "--out", "z", "--learning-rate", "nan"], "--learning-rate: nan is not a usable learning rate"),
         (["tagger", "train", "--train", "x", "--dev", "y", "--out", "z", "--layers", "1000000000"], "--layers: 1000000000 is out of range"),
+        (["lm", "train", "--text", "x", "--out", "y", "--bptt", "0"], "--bptt: 0 is out of range"),
+        (["lm", "train", "--text", "x", "--out", "y", "--hidden", "1000000000"], "--hidden: 1000000000 is out of range"),
+        (["lm", "train", "--text", "x", "--out", "y", "--cell", "foo"], "--cell: 'foo' is not one of lstm, gru, rnn"),
+        (["lm", "train", "--text", "x", "--out", "y", "--weight-dropout", "1"], "--weight-dropout: 1.0 is out of range"),
+        (["lm", "train", "--text", "x", "--out", "y", "--schedule", "linear"], "--schedule: 'linear' is not constant or cosine"),
+        (["lm", "sample", "--top-p", "0"], "--top-p: 0.0 is out of range"),
+        (["lm", "sample", "--temperature", "nan"], "--temperature: nan is not a finite number"),
+        (["lm", "sample", "--temperature", "1000"], "--temperature: 1000.0 is out of range"),
+        (["lm", "eval", "--text", "x", "--chunk", "0"], "--chunk: 0 is out of range"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         try CLI.expect(arguments, status: 64, message: message)
@@ -65,6 +74,29 @@ struct CLIOptionTests {
         let sentence = Array(repeating: "word", count: 1001).joined(separator: " ")
         try CLI.expect(["tag"], status: 1, message: "sentence 1: 1001 words long; at most 1000 per sentence", input: sentence + "\n")
         try CLI.expect(["g2p", String(repeating: "A", count: 200)], status: 1, message: "the model takes at most")
+    }
+
+    @Test("lm: a prompt outside the alphabet, an empty or non-UTF-8 text are one-line errors, and nothing is printed first")
+    func languageModelInput() throws {
+        let folder = try makeCLITemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["lm", "sample", "--prompt", "Ωmega", "--length", "5"])
+        #expect(result.status == 1 && result.standardOutput.isEmpty)
+        #expect(result.standardError.contains("--prompt: character 'Ω' at position 0 is not in the model's alphabet of 65 characters"))
+        let empty = folder.appendingPathComponent("empty.txt").path, bad = folder.appendingPathComponent("bad.txt").path
+        try Data().write(to: URL(fileURLWithPath: empty))
+        try Data([0xFF, 0xFE]).write(to: URL(fileURLWithPath: bad))
+        try CLI.expect(["lm", "train", "--text", empty, "--out", folder.appendingPathComponent("m").path], status: 1, message: "the file is empty")
+        try CLI.expect(["lm", "eval", "--text", bad], status: 1, message: "not valid UTF-8")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("m").path))
+    }
+
+    @Test("lm sample: the same seed gives the same text from the shipped model")
+    func languageModelSample() throws {
+        let a = try CLI.run(["lm", "sample", "--prompt", "ROMEO:", "--length", "80", "--seed", "3"])
+        let b = try CLI.run(["lm", "sample", "--prompt", "ROMEO:", "--length", "80", "--seed", "3"])
+        #expect(a.status == 0 && a.standardOutput == b.standardOutput && a.standardOutput.hasPrefix("ROMEO:"))
+        #expect(a.standardOutput.unicodeScalars.count == 6 + 80 + 1)
     }
 
     @Test("a missing file names the path and the reason")

@@ -175,7 +175,7 @@ public enum LanguageModelTrainer {
         }
         hooks.didEvaluate = { progress, round, _ in
             let e = round[0]
-            log(String(format: "epoch %.2f validation loss %.4f nats/char (%.3f bits/char)%@ [%.0f s]", e.epoch, e.metric, e.metric / log2e,
+            log(String(format: "epoch %.2f validation loss %.4f nats/char (%.3f bits/char)%@ [%.0f s]", e.epoch, e.metric, e.metric / ln2,
                        e.isBest ? ", best: saved" : "", progress.elapsedSeconds))
             windowStart = Date()
         }
@@ -188,7 +188,7 @@ public enum LanguageModelTrainer {
     }
 
     /// ln 2: nats per bit.
-    static let log2e = Foundation.log(2.0)
+    static let ln2 = Foundation.log(2.0)
 
     /// The learning-rate schedule of the options, or nil for a constant rate without warm-up.
     static func schedule(_ options: LanguageModelTrainingOptions, windowsPerEpoch: Int) -> LearningRateScheduler? {
