@@ -183,6 +183,13 @@ enum FallbackGEMM {
         while ir < mc {
             let rowsHere = min(mr, mc - ir)
             let base = a + (i0 + ir) * rowStride + p0 * colStride
+            if rowStride == 1 && copies == 1 && rowsHere == mr && (mr == 8 || mr == 16) {
+                // Transposed A: the panel's rows are contiguous in each column — one vector per depth.
+                packContiguousPanel(base: base, colStride: colStride, kc: kc, mr: mr, into: out)
+                out += kc * mr
+                ir += mr
+                continue
+            }
             if mr == 6 && rowsHere == 6 {
                 packFullPanel6(base: base, rowStride: rowStride, colStride: colStride, kc: kc, copies: copies, into: out)
                 out += kc * 6 * copies
@@ -204,6 +211,23 @@ enum FallbackGEMM {
                 out += mr * copies
             }
             ir += mr
+        }
+    }
+
+    /// `packA` for one full panel of 8 or 16 rows that are contiguous in memory (transposed A, no copies):
+    /// depth p's rows are `base[p*colStride ..< p*colStride + mr]`, copied as one vector.
+    @inline(__always)
+    static func packContiguousPanel(base: UnsafePointer<Float>, colStride: Int, kc: Int, mr: Int, into out: UnsafeMutablePointer<Float>) {
+        let source = UnsafeRawPointer(base), destination = UnsafeMutableRawPointer(out)
+        let stride = colStride * MemoryLayout<Float>.stride
+        if mr == 8 {
+            for p in 0..<kc {
+                destination.storeBytes(of: source.loadUnaligned(fromByteOffset: p * stride, as: SIMD8<Float>.self), toByteOffset: p * 32, as: SIMD8<Float>.self)
+            }
+        } else {
+            for p in 0..<kc {
+                destination.storeBytes(of: source.loadUnaligned(fromByteOffset: p * stride, as: SIMD16<Float>.self), toByteOffset: p * 64, as: SIMD16<Float>.self)
+            }
         }
     }
 
@@ -264,10 +288,25 @@ enum FallbackGEMM {
                 }
             } else {
                 let base = b + p0 * ldb + j0 + jr
-                for p in 0..<kc {
-                    out.update(from: base + p * ldb, count: colsHere)
-                    if colsHere < nr { (out + colsHere).update(repeating: 0, count: nr - colsHere) }
-                    out += nr
+                if colsHere == nr && (nr == 16 || nr == 32) {
+                    // A full panel: each depth's NR columns as one or two vectors (no memcpy call per row).
+                    let source = UnsafeRawPointer(base), destination = UnsafeMutableRawPointer(out)
+                    let stride = ldb * MemoryLayout<Float>.stride
+                    for p in 0..<kc {
+                        let row = p * stride, o = p * nr * MemoryLayout<Float>.stride
+                        destination.storeBytes(of: source.loadUnaligned(fromByteOffset: row, as: SIMD16<Float>.self), toByteOffset: o, as: SIMD16<Float>.self)
+                        if nr == 32 {
+                            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: row + 64, as: SIMD16<Float>.self), toByteOffset: o + 64,
+                                                   as: SIMD16<Float>.self)
+                        }
+                    }
+                    out += kc * nr
+                } else {
+                    for p in 0..<kc {
+                        out.update(from: base + p * ldb, count: colsHere)
+                        if colsHere < nr { (out + colsHere).update(repeating: 0, count: nr - colsHere) }
+                        out += nr
+                    }
                 }
             }
             jr += nr

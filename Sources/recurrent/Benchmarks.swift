@@ -25,7 +25,8 @@ enum Benchmarks {
     ]
 
     /// Every case name, in order.
-    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train", "custom_cell_train", "custom_cell_fused_train"] }
+    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train", "custom_cell_train", "custom_cell_fused_train",
+                                                                                              "charlm_train", "lstm_generate_b1", "sgemm_lm_shapes"] }
 
     /// Runs one case by name.
     static func run(_ name: String, minTime: Double) -> Figures? {
@@ -55,6 +56,12 @@ enum Benchmarks {
             return runSeq2Seq(minTime: minTime)
         case "custom_cell_train", "custom_cell_fused_train":
             return runCustomCell(generic: name == "custom_cell_train", minTime: minTime)
+        case "charlm_train":
+            return runLanguageModelTraining(minTime: minTime)
+        case "lstm_generate_b1":
+            return runGeneration(minTime: minTime)
+        case "sgemm_lm_shapes":
+            return GEMMShapes.run(minTime: minTime)
         default:
             guard let spec = recurrentCases.first(where: { $0.0 == name })?.1 else { return nil }
             return runRecurrent(spec, minTime: minTime)
@@ -140,6 +147,57 @@ enum Benchmarks {
             optimizer.zeroGrad()
         }
         return ["median_s": seconds, "tokens_per_s": Double(batch * (targetLength + 1)) / seconds]
+    }
+
+    /// The shipped language model's shape (`Models/lm-shakespeare`, `torch_charlm.py`'s defaults): 65 characters,
+    /// embedding 64, 2 × 512 LSTM, dropout 0.25, linear decoder; randomly initialized (seed 1), so the case runs
+    /// without the model folder.
+    static func languageModel() -> CharacterLanguageModel {
+        var configuration = LanguageModelConfiguration()
+        // 65 characters, as Tiny Shakespeare's: newline, space and 63 printable ASCII characters.
+        configuration.characters = ["\n", " "] + (33..<96).map { String(UnicodeScalar(UInt8($0))) }
+        return try! CharacterLanguageModel(configuration: configuration, seed: 1)
+    }
+
+    /// `charlm_train`: one window of `torch_charlm.py`'s training loop at its defaults — batch 32 streams,
+    /// bptt 128, state carried (detached) from the window before, dropout 0.25, cross-entropy, backward,
+    /// gradient-norm clipping at 1, AdamW 2e-3 — on the shipped model's shape. `chars_per_s` counts the
+    /// 32 × 128 predicted characters per window, as torch_charlm.py's `chars_per_s` does.
+    static func runLanguageModelTraining(minTime: Double) -> Figures {
+        let model = languageModel()
+        let (batch, bptt) = (32, 128)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let text = (0..<(batch * (bptt * 4 + 1))).map { _ in SeededShuffle.uniform(below: model.alphabet.count, using: &rng) }
+        let streams = try! TextStreams(ids: text, batch: batch, bptt: bptt)
+        let optimizer = AdamW(parameters: model.trainableParameters, learningRate: 2e-3, weightDecay: 0.01)
+        var carried: RecurrentState? = nil
+        var window = 0
+        let seconds = MedianTimer.median(minTime: minTime) {
+            if window == 0 { carried = nil }
+            let (inputs, targets) = streams.window(window)
+            let (loss, final) = try! model.loss(inputs: inputs, targets: targets, state: carried)
+            carried = RecurrentState(hidden: final.hidden.detached(), cell: final.cell?.detached())
+            loss.backward()
+            _ = GradientClipping.clipNorm(of: model.trainableParameters, maxNorm: 1)
+            optimizer.step()
+            optimizer.zeroGrad()
+            window = (window + 1) % streams.windowCount
+        }
+        return ["median_s": seconds, "chars_per_s": Double(batch * bptt) / seconds]
+    }
+
+    /// `lstm_generate_b1`: text generation at batch 1 on the shipped model's shape — one character per step,
+    /// sampled at temperature 0.8 from the softmax of the logits, fed back as the next input — the loop of
+    /// `scripts/torch_generate.py`. One timed call generates 200 characters, continuing the carried state.
+    static func runGeneration(minTime: Double) -> Figures {
+        let generator = try! TextGenerator(model: languageModel())
+        let sampling = SamplingOptions(temperature: 0.8, seed: 1)
+        let length = 200
+        try! generator.generate(prompt: "", length: 50, sampling: sampling)  // warm-up
+        let seconds = MedianTimer.median(minTime: minTime) {
+            try! generator.generate(prompt: "", length: length, sampling: sampling)
+        }
+        return ["median_s": seconds, "chars_per_s": Double(length) / seconds, "median_s_per_char": seconds / Double(length)]
     }
 
     /// A one-line description of the processor, from /proc/cpuinfo where there is one.

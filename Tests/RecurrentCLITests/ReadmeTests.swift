@@ -22,7 +22,7 @@ struct ReadmeTests {
     @Test("the README's swift blocks are the snippets Readme*.swift, which are built with the package and run")
     func blocksAreSnippetsThatRun() throws {
         let blocks = try Self.swiftBlocks()
-        let snippets = ["ReadmeLSTM", "ReadmeTagger"]
+        let snippets = ["ReadmeLSTM", "ReadmeTagger", "ReadmeLanguageModel"]
         #expect(blocks.count == snippets.count)
         for (block, name) in zip(blocks, snippets) {
             let file = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("Snippets/\(name).swift"), encoding: .utf8)
