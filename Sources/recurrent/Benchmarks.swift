@@ -25,8 +25,11 @@ enum Benchmarks {
     ]
 
     /// Every case name, in order.
-    static var names: [String] { ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0) + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train", "custom_cell_train", "custom_cell_fused_train",
-                                                                                              "charlm_train", "lstm_generate_b1", "sgemm_lm_shapes"] }
+    static var names: [String] {
+        ["sgemm_512", "sgemm_1024", "sgemm_fallback_512"] + recurrentCases.map(\.0)
+            + ["sdpa_b32_h8_l128_d64", "seq2seq_attn_train", "custom_cell_train", "custom_cell_fused_train",
+               "charlm_train", "lstm_generate_b1", "sgemm_lm_shapes"]
+    }
 
     /// Runs one case by name.
     static func run(_ name: String, minTime: Double) -> Figures? {
@@ -173,11 +176,7 @@ enum Benchmarks {
         var carried: RecurrentState? = nil
         var window = 0
         let seconds = MedianTimer.median(minTime: minTime) {
-            if window == 0 { carried = nil }
-            let (inputs, targets) = streams.window(window)
-            let (loss, final) = try! model.loss(inputs: inputs, targets: targets, state: carried)
-            carried = RecurrentState(hidden: final.hidden.detached(), cell: final.cell?.detached())
-            loss.backward()
+            try! model.windowLoss(streams, window: window, carried: &carried).backward()
             _ = GradientClipping.clipNorm(of: model.trainableParameters, maxNorm: 1)
             optimizer.step()
             optimizer.zeroGrad()

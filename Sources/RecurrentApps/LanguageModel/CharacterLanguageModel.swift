@@ -132,6 +132,17 @@ public final class CharacterLanguageModel: Module {
         return (try crossEntropy(logits: logits, targets: IntTensor(shape: [targets.count], scalars: targets.scalars)), final)
     }
 
+    /// The loss of window `window` of `streams` (truncated backpropagation through time): starts from
+    /// `carried` — reset to nil (zeros) at window 0, the start of the text — and leaves there the window's
+    /// final state, detached, for the next window.
+    public func windowLoss(_ streams: TextStreams, window: Int, carried: inout RecurrentState?) throws -> Tensor {
+        if window == 0 { carried = nil }
+        let (inputs, targets) = streams.window(window)
+        let (loss, final) = try loss(inputs: inputs, targets: targets, state: carried)
+        carried = final.detached()
+        return loss
+    }
+
     /// The mean loss in nats per character of predicting each character of `ids` from those before it,
     /// reading `streams` contiguous slices side by side (1: the text as one stream, as `lm eval` does),
     /// `chunk` characters at a time with the state carried; in inference mode, without gradients.

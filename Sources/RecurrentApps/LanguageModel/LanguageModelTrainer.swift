@@ -127,11 +127,7 @@ public enum LanguageModelTrainer {
         // The carried state: the detached final state of the previous window, nil at the start of a pass.
         var carried: RecurrentState? = nil
         let trainer = Trainer<Int>(model: model, optimizer: optimizer, settings: settings) { window in
-            if window == 0 { carried = nil }
-            let (inputs, targets) = streams.window(window)
-            let (loss, final) = try model.loss(inputs: inputs, targets: targets, state: carried)
-            carried = RecurrentState(hidden: final.hidden.detached(), cell: final.cell?.detached())
-            return (loss, streams.charactersPerWindow)
+            (try model.windowLoss(streams, window: window, carried: &carried), streams.charactersPerWindow)
         }
         trainer.scheduler = schedule(options, windowsPerEpoch: streams.windowCount)
         trainer.restoresBest = false

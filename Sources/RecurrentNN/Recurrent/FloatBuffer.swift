@@ -86,14 +86,4 @@ final class FloatBufferPool: @unchecked Sendable {
         lock.unlock()
         for block in evicted { block.deallocate() }
     }
-
-    /// Frees every kept block.
-    func drain() {
-        lock.lock()
-        let blocks = free
-        free = []
-        freeBytes = 0
-        lock.unlock()
-        for block in blocks { block.pointer.deallocate() }
-    }
 }

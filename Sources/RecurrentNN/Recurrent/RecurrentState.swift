@@ -15,6 +15,11 @@ public struct RecurrentState {
         self.hidden = hidden
         self.cell = cell
     }
+
+    /// The same values off the gradient tape: the state a window hands the next in truncated backpropagation.
+    public func detached() -> RecurrentState {
+        RecurrentState(hidden: hidden.detached(), cell: cell?.detached())
+    }
 }
 
 /// What a recurrent layer returns, named as in PyTorch: `output, (h_n, c_n)`.
