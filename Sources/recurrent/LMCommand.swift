@@ -62,6 +62,8 @@ struct LMTrain: ParsableCommand {
     @Option(help: "Read the validation text as this many parallel streams during training (1 = one stream, as lm eval).") var evaluationStreams = 1
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "A step whose loss or gradient is not finite: stop (the run fails) or skip (no update).") var onNonFinite: NonFinitePolicy = .stop
+    @Option(help: "Keep a moving average of the weights with this decay (e.g. 0.999), scored beside them and saved when best (0 = off).") var averageDecay: Float = 0
+    @Option(help: "Start from this model folder's weights (fine-tuning; same architecture and alphabet) instead of random ones.") var initFrom: String?
     @Flag(help: "Continue from DIR/checkpoints if a checkpoint is there.") var resume = false
 
     var options: LanguageModelTrainingOptions {
@@ -71,11 +73,13 @@ struct LMTrain: ParsableCommand {
         (o.batchSize, o.bptt, o.learningRate, o.weightDecay, o.clipNorm) = (batchSize, bptt, learningRate, weightDecay, clip)
         (o.schedule, o.minimumLearningRate, o.warmupSteps, o.epochs, o.maximumMinutes) = (schedule, minLearningRate, warmupSteps, epochs, maxMinutes)
         (o.evaluationsPerEpoch, o.evaluationStreams, o.seed, o.nonFinitePolicy) = (evaluationsPerEpoch, evaluationStreams, seed, onNonFinite)
+        (o.averageDecay, o.initialModel) = (averageDecay, initFrom)
         return o
     }
 
     static let optionNames = ["embeddingSize": "--embedding", "hiddenSize": "--hidden", "clipNorm": "--clip", "minimumLearningRate": "--min-learning-rate",
-                              "minutes": "--max-minutes", "maximumMinutes": "--max-minutes"]
+                              "minutes": "--max-minutes", "maximumMinutes": "--max-minutes",
+                              "initialModel": "--init-from"]
 
     func validate() throws {
         try checkingOptions(Self.optionNames) { try options.validate() }

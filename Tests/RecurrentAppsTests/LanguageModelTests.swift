@@ -171,6 +171,93 @@ struct LanguageModelTests {
         for key in a.keys { #expect(a[key]!.scalars == b[key]!.scalars, "\(key)") }
     }
 
+    @Test("with a moving average of the weights: both are scored, and resume is exact (weights and average)")
+    func averagedResume() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lm-average-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var options = tinyOptions()
+        (options.epochs, options.averageDecay) = (2, 0.9)
+        var straightLines: [String] = []
+        _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("straight"),
+                                           checkpoints: root.appendingPathComponent("straight-checkpoints")) { straightLines.append($0) }
+        #expect(straightLines.filter { $0.contains("validation loss (averaged)") }.count == 2, "\(straightLines)")
+        options.epochs = 1
+        let checkpoints = root.appendingPathComponent("resumed-checkpoints")
+        _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("resumed"), checkpoints: checkpoints) { _ in }
+        options.epochs = 2
+        _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("resumed"), checkpoints: checkpoints) { _ in }
+        let straight = try CheckpointStore(directory: root.appendingPathComponent("straight-checkpoints")).latest()!
+        let resumed = try CheckpointStore(directory: checkpoints).latest()!
+        for file in [CheckpointFileName.model, CheckpointFileName.average] {
+            let a = try SafeTensorsFile(contentsOf: straight.appendingPathComponent(file)).floatTensors()
+            let b = try SafeTensorsFile(contentsOf: resumed.appendingPathComponent(file)).floatTensors()
+            #expect(a.keys.sorted() == b.keys.sorted() && !a.isEmpty, "\(file)")
+            for key in a.keys { #expect(a[key]!.scalars == b[key]!.scalars, "\(file) \(key)") }
+        }
+        // The average differs from the last weights (it lags them), so the test above compares two things.
+        let weights = try SafeTensorsFile(contentsOf: straight.appendingPathComponent(CheckpointFileName.model)).floatTensors()
+        let average = try SafeTensorsFile(contentsOf: straight.appendingPathComponent(CheckpointFileName.average)).floatTensors()
+        #expect(weights.values.map(\.scalars).flatMap { $0 }.sorted() != average.values.map(\.scalars).flatMap { $0 }.sorted())
+        // The saved models of both runs are the same, and say which weights they hold.
+        let (x, xInfo) = try CharacterLanguageModel.load(from: root.appendingPathComponent("straight"))
+        let (y, yInfo) = try CharacterLanguageModel.load(from: root.appendingPathComponent("resumed"))
+        #expect(xInfo["weights"] == yInfo["weights"])
+        for (key, value) in x.stateDict() { #expect(value.scalars == y.stateDict()[key]!.scalars, "\(key)") }
+    }
+
+    @Test("a resumed run with a moving average refuses a checkpoint that has none")
+    func averageMissingFromCheckpoint() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lm-average-missing-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var options = tinyOptions()
+        options.epochs = 1
+        let checkpoints = root.appendingPathComponent("checkpoints")
+        _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("model"), checkpoints: checkpoints) { _ in }
+        // Same settings but for the average: the configurations differ, so the checkpoint is refused.
+        (options.epochs, options.averageDecay) = (2, 0.9)
+        #expect(throws: TrainerCheckpointing.MismatchError.self) {
+            _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("model"), checkpoints: checkpoints) { _ in }
+        }
+        // A checkpoint whose average file was deleted is refused by name.
+        _ = try LanguageModelTrainer.train(text: tinyText, options: { var o = options; o.epochs = 1; return o }(),
+                                           output: root.appendingPathComponent("averaged"), checkpoints: root.appendingPathComponent("averaged-checkpoints")) { _ in }
+        let latest = try CheckpointStore(directory: root.appendingPathComponent("averaged-checkpoints")).latest()!
+        try FileManager.default.removeItem(at: latest.appendingPathComponent(CheckpointFileName.average))
+        #expect {
+            _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("averaged"),
+                                               checkpoints: root.appendingPathComponent("averaged-checkpoints")) { _ in }
+        } throws: { error in "\(error)".contains("no moving average") }
+    }
+
+    @Test("--init-from starts from a model's weights; another architecture or alphabet is refused before any work")
+    func fineTuning() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lm-init-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var options = tinyOptions()
+        options.epochs = 3
+        let first = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("first")) { _ in }
+        // A near-zero learning rate: the fine-tuned run starts (and so stays) at the first model's loss.
+        (options.epochs, options.learningRate, options.weightDecay, options.initialModel) = (1, 1e-7, 0, root.appendingPathComponent("first").path)
+        (options.model.dropout, options.model.weightDropout) = (0, 0)
+        let tuned = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("tuned")) { _ in }
+        #expect(Swift.abs(tuned.bestValidationLoss - first.bestValidationLoss) < 1e-3, "\(tuned.bestValidationLoss) vs \(first.bestValidationLoss)")
+        let fresh = try LanguageModelTrainer.train(text: tinyText, options: { var o = options; o.initialModel = nil; return o }(),
+                                                   output: root.appendingPathComponent("fresh")) { _ in }
+        #expect(fresh.bestValidationLoss > first.bestValidationLoss + 0.3, "random weights at that rate stay near the start")
+        #expect(try CharacterLanguageModel.load(from: root.appendingPathComponent("tuned")).training["initial_weights"] == options.initialModel)
+
+        options.model.hiddenSize = 10
+        #expect(throws: ValidationFailure.self) {
+            _ = try LanguageModelTrainer.train(text: tinyText, options: options, output: root.appendingPathComponent("wider")) { _ in }
+        }
+        options.model.hiddenSize = 12
+        #expect(throws: ValidationFailure.self) {
+            _ = try LanguageModelTrainer.train(text: tinyText + "Z", options: options, output: root.appendingPathComponent("other")) { _ in }
+        }
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("wider").path))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("other").path))
+    }
+
     @Test("bad options and texts are refused before any work")
     func validation() throws {
         var o = tinyOptions()

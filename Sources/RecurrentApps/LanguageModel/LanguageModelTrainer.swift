@@ -37,6 +37,12 @@ public struct LanguageModelTrainingOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     /// What a non-finite loss or gradient does.
     public var nonFinitePolicy: NonFinitePolicy = .stop
+    /// Keep an exponential moving average of the weights with this decay, updated after every step, evaluated
+    /// beside the trained weights and saved when it scores best (0: none).
+    public var averageDecay: Float = 0
+    /// A model folder whose weights start the run (fine-tuning) instead of random ones; its architecture and
+    /// alphabet must be this run's (nil: random weights from `seed`).
+    public var initialModel: String? = nil
 
     /// The defaults.
     public init() {}
@@ -66,6 +72,7 @@ public struct LanguageModelTrainingOptions: Codable, Equatable, Sendable {
         try Check.count(evaluationsPerEpoch, "evaluationsPerEpoch", in: 1...1000)
         try Check.count(evaluationStreams, "evaluationStreams", in: 1...Limits.maximumBatchSize)
         try Check.that(trainFraction > 0 && trainFraction < 1, "trainFraction", "\(trainFraction) is out of range; it must be in (0, 1)")
+        try Check.that(averageDecay >= 0 && averageDecay < 1, "averageDecay", "\(averageDecay) is out of range; it must be in [0, 1)")
     }
 }
 
@@ -116,6 +123,7 @@ public enum LanguageModelTrainer {
         try Check.that(validationIDs.count >= 2 * options.evaluationStreams, "the validation text",
                        "\(validationIDs.count) characters are too few to validate on")
         let model = try CharacterLanguageModel(configuration: configuration, seed: options.seed)
+        if let initialModel = options.initialModel { try startFrom(initialModel, model: model) }
         log("lm: \(trainIDs.count) training characters in \(options.batchSize) streams (\(streams.windowCount) windows of \(options.bptt) per epoch), "
             + "\(validationIDs.count) validation characters; alphabet \(alphabet.count); parameters \(model.parameterCount)")
 
@@ -131,6 +139,7 @@ public enum LanguageModelTrainer {
         }
         trainer.scheduler = schedule(options, windowsPerEpoch: streams.windowCount)
         trainer.restoresBest = false
+        if options.averageDecay > 0 { trainer.average = ExponentialMovingAverage(parameters: model.trainableParameters, decay: options.averageDecay) }
         if let checkpoints {
             trainer.checkpointing = TrainerCheckpointing(
                 store: CheckpointStore(directory: checkpoints, keep: 1), configuration: options.resumable,
@@ -162,17 +171,20 @@ public enum LanguageModelTrainer {
             windowStart = Date()
         }
         hooks.didImprove = { progress, evaluation in
-            try model.save(to: output, training: [
+            var training = options.initialModel.map { ["initial_weights": $0] } ?? [:]
+            if evaluation.averaged { training["weights"] = "exponential moving average, decay \(options.averageDecay)" }
+            try model.save(to: output, training: training.merging([
                 "data": "the first \(Int(options.trainFraction * 100))% of the text (\(trainIDs.count) characters)",
                 "validation_loss": String(format: "%.4f", evaluation.metric),
                 "epochs": String(format: "%.2f", evaluation.epoch),
                 "training_seconds": String(format: "%.0f", progress.elapsedSeconds),
-            ])
+            ]) { $1 })
         }
         hooks.didEvaluate = { progress, round, _ in
-            let e = round[0]
-            log(String(format: "epoch %.2f validation loss %.4f nats/char (%.3f bits/char)%@ [%.0f s]", e.epoch, e.metric, e.metric / ln2,
-                       e.isBest ? ", best: saved" : "", progress.elapsedSeconds))
+            for e in round {
+                log(String(format: "epoch %.2f validation loss%@ %.4f nats/char (%.3f bits/char)%@ [%.0f s]", e.epoch, e.averaged ? " (averaged)" : "",
+                           e.metric, e.metric / ln2, e.isBest ? ", best: saved" : "", progress.elapsedSeconds))
+            }
             windowStart = Date()
         }
         trainer.callbacks = [hooks, LearningCurveWriter(folder: output, metric: "validation loss (nats/char)", title: "Character language model", percent: false)]
@@ -181,6 +193,18 @@ public enum LanguageModelTrainer {
         })
         return LanguageModelTrainingSummary(bestValidationLoss: history.bestMetric ?? .nan, epochs: history.epochsDone, seconds: history.seconds,
                                             charactersPerSecond: Double(charactersTrained) / Swift.max(trainingSeconds, 1e-9), history: history)
+    }
+
+    /// Loads the weights of the model folder `path` into `model`.
+    /// - Throws: `ValidationFailure` when its architecture or alphabet differ from the run's; file errors.
+    static func startFrom(_ path: String, model: CharacterLanguageModel) throws {
+        let (initial, _) = try CharacterLanguageModel.load(from: URL(fileURLWithPath: path))
+        let (a, b) = (initial.configuration, model.configuration)
+        try Check.that(a.cell == b.cell && a.layers == b.layers && a.hiddenSize == b.hiddenSize && a.embeddingSize == b.embeddingSize,
+                       "initialModel", "\(path) is a \(a.layers) × \(a.hiddenSize) \(a.cell) with embedding \(a.embeddingSize), "
+                       + "this run a \(b.layers) × \(b.hiddenSize) \(b.cell) with embedding \(b.embeddingSize)")
+        try Check.that(a.characters == b.characters, "initialModel", "\(path) has another alphabet (\(a.characters.count) characters) than the text (\(b.characters.count))")
+        try model.load(stateDict: initial.stateDict())
     }
 
     /// ln 2: nats per bit.

@@ -8,7 +8,9 @@ import RecurrentData
 /// On disk a checkpoint is a folder of three files (see `CheckpointStore` for how folders are committed):
 /// - `model.safetensors`: the model's `stateDict()`, F32, loadable by `safetensors.torch.load_file`;
 /// - `optimizer.safetensors`: `OptimizerState` (buffers `state.<i>.exp_avg`, …; hyper-parameters in metadata);
-/// - `training.json`: `{"format": "recurrent.checkpoint", "version": 1, "config": …, "training": …}`.
+/// - `training.json`: `{"format": "recurrent.checkpoint", "version": 1, "config": …, "training": …}`;
+/// - `average.safetensors` (only when the run keeps a moving average of the weights): `average.<i>` for the
+///   i-th parameter (see `ExponentialMovingAverage.exportState()`).
 public struct Checkpoint<Config: Codable> {
     /// The folder it was read from.
     public var directory: URL
@@ -20,6 +22,8 @@ public struct Checkpoint<Config: Codable> {
     public var model: [String: Tensor]
     /// The optimizer's state.
     public var optimizer: OptimizerState
+    /// The moving average of the weights, when the run kept one.
+    public var average: [String: Tensor]?
 
     /// Reads the checkpoint in `directory`.
     /// - Throws: `CheckpointError` naming the missing or malformed file.
@@ -40,6 +44,14 @@ public struct Checkpoint<Config: Codable> {
             optimizer = try OptimizerState(contentsOf: optimizerURL)
         } catch {
             throw CheckpointError.invalidFile(path: optimizerURL.path, reason: "\(error)")
+        }
+        let averageURL = directory.appendingPathComponent(CheckpointFileName.average)
+        if FileManager.default.fileExists(atPath: averageURL.path) {
+            do {
+                average = try SafeTensorsFile(contentsOf: averageURL).floatTensors()
+            } catch {
+                throw CheckpointError.invalidFile(path: averageURL.path, reason: "\(error)")
+            }
         }
         let data: Data
         do {
@@ -85,7 +97,7 @@ public struct Checkpoint<Config: Codable> {
     /// but the set is not: `CheckpointStore` writes into a temporary folder and commits it.
     /// - Parameter afterEachFile: called after each file is written (a test hook to simulate crashes).
     static func writeFiles(into directory: URL, model: Module, optimizer: Optimizer, training: TrainingState, config: Config,
-                           afterEachFile: (Int) throws -> Void = { _ in }) throws {
+                           average: [String: Tensor]? = nil, afterEachFile: (Int) throws -> Void = { _ in }) throws {
         let modelURL = directory.appendingPathComponent(CheckpointFileName.model)
         do {
             try model.saveSafeTensors(to: modelURL, metadata: ["format": "pt"])
@@ -100,6 +112,14 @@ public struct Checkpoint<Config: Codable> {
             throw CheckpointError.io(path: optimizerURL.path, reason: "\(error)")
         }
         try afterEachFile(2)
+        if let average {
+            let averageURL = directory.appendingPathComponent(CheckpointFileName.average)
+            do {
+                try SafeTensorsWriter.write(average, metadata: ["format": "pt"], to: averageURL)
+            } catch {
+                throw CheckpointError.io(path: averageURL.path, reason: "\(error)")
+            }
+        }
         let trainingURL = directory.appendingPathComponent(CheckpointFileName.training)
         let document = CheckpointDocument(config: config, training: training)
         let data: Data
@@ -125,6 +145,8 @@ public enum CheckpointFileName {
     public static let optimizer = "optimizer.safetensors"
     /// Configuration and training state.
     public static let training = "training.json"
+    /// The moving average of the weights (optional).
+    public static let average = "average.safetensors"
 }
 
 /// The contents of `training.json`.

@@ -1,4 +1,5 @@
 import Foundation
+import RecurrentCore
 import RecurrentData
 #if canImport(Glibc)
 import Glibc
@@ -55,10 +56,12 @@ public struct CheckpointStore {
     ///   - optimizer: whose state to save.
     ///   - training: where training stands.
     ///   - config: the run's configuration (any `Codable`).
+    ///   - average: the moving average of the weights (`ExponentialMovingAverage.exportState()`), if the run keeps one.
     /// - Returns: the new checkpoint's folder.
     /// - Throws: `CheckpointError`; the previous checkpoint is then still the latest.
     @discardableResult
-    public func save<Config: Codable>(model: Module, optimizer: Optimizer, training: TrainingState, config: Config) throws -> URL {
+    public func save<Config: Codable>(model: Module, optimizer: Optimizer, training: TrainingState, config: Config,
+                                  average: [String: Tensor]? = nil) throws -> URL {
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -84,7 +87,7 @@ public struct CheckpointStore {
         let final = directory.appendingPathComponent(name)
         do {
             try Checkpoint<Config>.writeFiles(into: temporary, model: model, optimizer: optimizer, training: training,
-                                              config: config, afterEachFile: afterStage)
+                                              config: config, average: average, afterEachFile: afterStage)
             try Self.syncFolder(temporary)
             guard rename(temporary.path, final.path) == 0 else {
                 throw CheckpointError.io(path: final.path, reason: "cannot rename \(temporary.lastPathComponent) into place: \(String(cString: strerror(errno)))")

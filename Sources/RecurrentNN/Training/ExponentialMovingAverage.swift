@@ -1,4 +1,5 @@
 import Foundation
+import RecurrentCore
 
 /// An exponential moving average of parameters (Polyak averaging, as `torch.optim.swa_utils.AveragedModel`
 /// with `get_ema_multi_avg_fn(decay)`): it starts as a copy of the values, and each `update()` — called
@@ -43,6 +44,35 @@ public final class ExponentialMovingAverage {
             }
         }
         updateCount += 1
+    }
+
+    /// The averages as tensors keyed `average.<i>` (the i-th parameter), for a checkpoint.
+    public func exportState() -> [String: Tensor] {
+        var state: [String: Tensor] = [:]
+        for (index, parameter) in parameters.enumerated() {
+            state["average.\(index)"] = Tensor(shape: parameter.value.shape, scalars: averages[index])
+        }
+        return state
+    }
+
+    /// Puts back averages saved by `exportState()`; nothing changes when they do not fit.
+    /// - Throws: `CheckpointError.invalidValue` naming the first missing or misshapen average.
+    public func importState(_ state: [String: Tensor], updateCount: Int) throws {
+        var restored: [[Float]] = []
+        for (index, parameter) in parameters.enumerated() {
+            guard let tensor = state["average.\(index)"] else {
+                throw CheckpointError.invalidValue(name: "average.\(index)", reason: "the checkpoint has no moving average for parameter \(index)")
+            }
+            guard tensor.shape == parameter.value.shape else {
+                throw CheckpointError.invalidValue(name: "average.\(index)", reason: "shape \(tensor.shape), expected \(parameter.value.shape)")
+            }
+            restored.append(tensor.scalars)
+        }
+        guard state.count == parameters.count else {
+            throw CheckpointError.invalidValue(name: "average", reason: "\(state.count) averages for \(parameters.count) parameters")
+        }
+        averages = restored
+        self.updateCount = updateCount
     }
 
     /// Runs `body` with the averaged values in the parameters, then puts the trained values back (also when

@@ -188,7 +188,6 @@ public final class Trainer<Batch>: TrainerProgress {
     ///   when a step is not finite (under `.stop`), and what the loss, the evaluation and the callbacks throw.
     public func fit(batches: (Int) throws -> [Batch], evaluate: (() throws -> Double)? = nil) throws -> TrainingHistory {
         try settings.validate()
-        try Check.that(checkpointing == nil || average == nil, "checkpointing", "checkpoints do not hold the moving average of the weights yet")
         started = Date()
         secondsBefore = 0
         var history = TrainingHistory()
@@ -197,7 +196,7 @@ public final class Trainer<Batch>: TrainerProgress {
         var bestMetric: Double? = nil
         var bestWeights: [String: Tensor]? = nil
         var firstEpoch = 0, stepsBefore = 0
-        if let checkpointing, let (state, best) = try checkpointing.resume(model: model, optimizer: optimizer) {
+        if let checkpointing, let (state, best) = try checkpointing.resume(model: model, optimizer: optimizer, average: average) {
             firstEpoch = state.epoch
             if let earlyStopping = state.earlyStopping { try stopper?.restore(earlyStopping) }
             if let schedule = state.scheduler { try scheduler?.importState(schedule) }
@@ -302,7 +301,8 @@ public final class Trainer<Batch>: TrainerProgress {
                 let state = TrainingState(epoch: epoch + 1, batchInEpoch: 0, step: history.steps, generators: [:],
                                           scheduler: scheduler?.exportState(), earlyStopping: stopper?.state, bestMetric: bestMetric,
                                           values: ["elapsed": elapsedSeconds, "bestEpoch": history.bestEpoch ?? 0])
-                try checkpointing.write(model: model, optimizer: optimizer, state: state, bestWeights: bestChanged ? bestWeights : nil)
+                try checkpointing.write(model: model, optimizer: optimizer, state: state, average: average,
+                                       bestWeights: bestChanged ? bestWeights : nil)
                 bestChanged = false
             }
         }
