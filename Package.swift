@@ -9,6 +9,8 @@ import PackageDescription
 //   RecurrentNN       modules and parameters, recurrent layers and cells (fused kernels)
 //   RecurrentApps     applications built from the layers: the part-of-speech tagger
 //   Recurrent         umbrella: re-exports the modules above
+//   RecurrentServer   the HTTP model server (Hummingbird, Prometheus): its own target, so the library
+//                     above never depends on a web stack
 //   recurrent         the command-line tool
 let package = Package(
     name: "Recurrent",
@@ -18,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // C micro-kernels compiled per function for AVX2+FMA and picked at run time (no unsafe flags).
@@ -30,9 +34,14 @@ let package = Package(
         .target(name: "Recurrent", dependencies: ["RecurrentKernels", "RecurrentCore", "RecurrentData", "RecurrentNN", "RecurrentApps"]),
         // An example to copy: English/French language identification with the public API (Examples/LanguageID).
         .executableTarget(name: "language-id", dependencies: ["Recurrent"], path: "Examples/LanguageID"),
+        .target(name: "RecurrentServer", dependencies: [
+            "RecurrentApps", "RecurrentNN", "RecurrentData",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .executableTarget(
             name: "recurrent",
-            dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Recurrent", "RecurrentServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", dependencies: ["RecurrentCore"], path: "Tests/TestSupport"),
         .testTarget(name: "RecurrentKernelsTests", dependencies: ["RecurrentKernels", "TestSupport"]),
@@ -42,6 +51,9 @@ let package = Package(
         .testTarget(name: "RecurrentAppsTests", dependencies: ["RecurrentApps", "TestSupport"]),
         // Runs the built `recurrent` executable: exit codes and messages of the command line.
         .testTarget(name: "RecurrentCLITests", dependencies: ["Recurrent", "TestSupport"]),
+        .testTarget(name: "RecurrentServerTests", dependencies: [
+            "RecurrentServer", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )
