@@ -149,6 +149,16 @@ $("lm-form").addEventListener("submit", async (event) => {
     $("lm-error").textContent = error.message;
   }
 });
+// `/?text=…&lang=…&word=…&prompt=…&submit=tag,g2p,lm` fills the forms and submits the ones listed, as a
+// click would: a link that shows a result, and what the headless-browser test loads.
+const params = new URLSearchParams(location.search);
+for (const [key, id] of [["text", "tag-text"], ["lang", "tag-lang"], ["word", "g2p-word"], ["prompt", "lm-prompt"]]) {
+  if (params.has(key)) $(id).value = params.get(key);
+}
+for (const name of (params.get("submit") || "").split(",")) {
+  const form = $(name + "-form");
+  if (form) form.requestSubmit();
+}
 </script>
 </body>
 </html>
