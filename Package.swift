@@ -35,7 +35,7 @@ let package = Package(
         // An example to copy: English/French language identification with the public API (Examples/LanguageID).
         .executableTarget(name: "language-id", dependencies: ["Recurrent"], path: "Examples/LanguageID"),
         .target(name: "RecurrentServer", dependencies: [
-            "RecurrentApps", "RecurrentNN", "RecurrentData",
+            "RecurrentApps", "RecurrentNN", "RecurrentData", "RecurrentKernels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

@@ -11,7 +11,7 @@ extension GEMM {
     /// Multiply-adds (m·n·k) from which `sgemm` splits a BLAS product across threads.
     static let splitThreshold = 1 << 21
 
-    /// Splits a large product into `Parallel.threadCount` blocks of rows (or of columns, when there are more
+    /// Splits a large product into `Parallel.availableThreads` blocks of rows (or of columns, when there are more
     /// columns than rows) of C, each computed by a single-threaded BLAS call on a thread of its own.
     ///
     /// - Returns: false when the product is too small to split or no BLAS is loaded (nothing was done).
@@ -20,7 +20,7 @@ extension GEMM {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) -> Bool {
-        let threads = Parallel.threadCount
+        let threads = Parallel.availableThreads
         guard threads > 1, m > 0, n > 0, k > 0, m * n * k >= splitThreshold, Swift.max(m, n) >= 2 * threads else {
             return false
         }

@@ -57,7 +57,7 @@ enum FallbackGEMM {
         let unit = splitColumns ? kernel.nr : kernel.mr
         let extent = splitColumns ? n : m
         let tiles = (extent + unit - 1) / unit
-        let parts = work >= configuration.parallelThreshold ? min(max(1, configuration.threads), tiles) : 1
+        let parts = work >= configuration.parallelThreshold ? min(max(1, configuration.threads), Parallel.availableThreads, tiles) : 1
         let part: (Int) -> Void = { index in
             let start = min(extent, tiles * index / parts * unit)
             let end = min(extent, tiles * (index + 1) / parts * unit)

@@ -21,7 +21,7 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Runs `body` over `0..<count` split into at most `threadCount` contiguous chunks.
+    /// Runs `body` over `0..<count` split into at most `availableThreads` contiguous chunks.
     ///
     /// The chunks run on the calling thread and on a pool of `threadCount - 1` long-lived worker
     /// threads. A call made while the pool is busy (from inside `body`, or from another thread at the
@@ -33,7 +33,7 @@ public enum Parallel {
     ///   - body: called with each chunk's range; chunks never overlap and together cover `0..<count`.
     public static func forChunks(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = min(threadCount, max(1, count / max(1, grain)))
+        let chunks = min(availableThreads, max(1, count / max(1, grain)))
         if chunks <= 1 {
             body(0..<count)
             return

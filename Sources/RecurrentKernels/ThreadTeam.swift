@@ -13,11 +13,13 @@ import Darwin
 /// one team run per layer instead of one fork and join per step. The team's `size - 1` worker threads
 /// spin briefly for work, then sleep.
 public final class ThreadTeam: @unchecked Sendable {
-    /// The process-wide team of `Parallel.threadCount` threads.
-    public static let shared = ThreadTeam(size: Parallel.threadCount)
+    /// The process-wide team of `Parallel.threadCount` threads; its runs follow `Parallel.availableThreads`.
+    public static let shared = ThreadTeam(size: Parallel.threadCount, followsAvailableThreads: true)
 
     /// The most ranks a run can have (the caller plus the workers).
     public let size: Int
+    /// Whether runs are capped by `Parallel.availableThreads` (the shared team) or only by `size` and `maxRanks`.
+    let followsAvailableThreads: Bool
 
     private let condition = NSCondition()
     private var busy = false
@@ -28,21 +30,23 @@ public final class ThreadTeam: @unchecked Sendable {
 
     /// A team of `size` ranks (≥ 1). Its worker threads start with the first run and never end, so make
     /// teams once (the library uses `shared`).
-    init(size: Int) {
+    init(size: Int, followsAvailableThreads: Bool = false) {
         self.size = Swift.max(1, size)
+        self.followsAvailableThreads = followsAvailableThreads
     }
 
     /// Runs `body(rank, ranks, barrier)` once for every rank in `0..<ranks`, each on its own thread, all at once;
     /// returns when all have finished.
     ///
-    /// `ranks` is `min(maxRanks, size)`, or 1 when the team is already running (a nested or concurrent
-    /// call): `body` must divide its work by the `ranks` it is given.
+    /// `ranks` is `min(maxRanks, size)` — and at most `Parallel.availableThreads` for the shared team — or 1
+    /// when the team is already running (a nested or concurrent call): `body` must divide its work by the
+    /// `ranks` it is given.
     ///
     /// - Parameters:
     ///   - maxRanks: the most ranks worth using.
     ///   - body: `(rank, ranks, barrier)`; every rank must call `barrier.wait()` the same number of times.
     public func run(maxRanks: Int, _ body: (_ rank: Int, _ ranks: Int, _ barrier: TeamBarrier) -> Void) {
-        let ranks = Swift.min(maxRanks, size)
+        let ranks = Swift.min(maxRanks, size, followsAvailableThreads ? Parallel.availableThreads : size)
         condition.lock()
         if busy || ranks <= 1 {
             condition.unlock()
@@ -126,9 +130,12 @@ public final class TeamBarrier: @unchecked Sendable {
             phase.store(current &+ 1)
             return
         }
+        // A wait at any barrier but a run's first (where a worker may still be waking up) that lasts far
+        // longer than a step means a rank lost its core: `Contention` hears of it.
+        let watch = current > 0
         while phase.value == current {
             if !work() {
-                TeamBarrier.spin { phase.value != current }
+                TeamBarrier.spin(reportsStall: watch) { phase.value != current }
                 return
             }
         }
@@ -140,13 +147,14 @@ public final class TeamBarrier: @unchecked Sendable {
 
     /// Spins until `done()`: busy-waiting (with the CPU's spin hint) for `busyWaitNanoseconds`, then
     /// `sched_yield` so a waiting thread gives way to others; gives up after `limit` nanoseconds when one is set.
-    static func spin(limit: UInt64? = nil, until done: () -> Bool) {
+    static func spin(limit: UInt64? = nil, reportsStall: Bool = false, until done: () -> Bool) {
         for _ in 0..<64 {
             if done() { return }
             rk_cpu_relax()
         }
         let start = DispatchTime.now().uptimeNanoseconds
         var checks = 0
+        var reported = !reportsStall
         while !done() {
             checks += 1
             if checks & 63 != 0 {
@@ -155,6 +163,10 @@ public final class TeamBarrier: @unchecked Sendable {
             }
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             if let limit, elapsed > limit { return }
+            if !reported && elapsed > Contention.stallNanoseconds {
+                reported = true
+                Contention.reportStall()
+            }
             if elapsed > busyWaitNanoseconds { sched_yield() }
         }
     }

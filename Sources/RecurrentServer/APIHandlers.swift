@@ -41,8 +41,11 @@ extension ModelServices {
                 tokens = try await segmenter.submit(tokens[0])
             }
         }
-        let tags = try await tagger.submit(tokens)
-        return TagResponse(tokens: tokens, tags: tags)
+        if request.gates == true, tokens.count > limits.gateTokens {
+            throw APIError.tooLarge("gates are shown for at most \(limits.gateTokens) tokens; this sentence has \(tokens.count)")
+        }
+        let tagged = try await tagger.submit(TagJob(tokens: tokens, gates: request.gates ?? false))
+        return TagResponse(tokens: tokens, tags: tagged.tags, gates: tagged.gates)
     }
 
     /// Several characters, some of them Chinese: what `recurrent tag --lang zh` segments first.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// `POST /v1/tag`: `{"lang": "en"|"zh", "text": "I saw her duck"}` or `{"lang": …, "tokens": ["我", "吃", "瓜"]}`.
+/// `POST /v1/tag`: `{"lang": "en"|"zh", "text": "I saw her duck"}` or `{"lang": …, "tokens": ["我", "吃", "瓜"]}`,
+/// with `"gates": true` to also get the LSTM's gate activations.
 public struct TagRequest: Codable, Sendable {
     /// `en` (the default) or `zh`.
     public var lang: String?
@@ -8,6 +9,23 @@ public struct TagRequest: Codable, Sendable {
     public var text: String?
     /// The tokens, already split (instead of `text`).
     public var tokens: [String]?
+    /// Also return the sentence LSTM's gate activations (false by default).
+    public var gates: Bool?
+}
+
+/// What the tagger's sentence LSTM did at each word: the first layer's forward direction (it reads the
+/// words left to right, as the brief tells the story), from zero states.
+public struct GateActivations: Codable, Equatable, Sendable {
+    /// The layer (0: the first, which reads the words' vectors).
+    public var layer: Int
+    /// `forward`.
+    public var direction: String
+    /// `[tokens][hidden]`: σ, in (0, 1); how much of the previous cell each unit keeps.
+    public var forget: [[Float]]
+    /// `[tokens][hidden]`: σ; how much of the new candidate enters each unit's cell.
+    public var input: [[Float]]
+    /// `[tokens][hidden]`: σ; how much of each unit's cell it shows as its hidden state.
+    public var output: [[Float]]
 }
 
 /// The answer of `/v1/tag`.
@@ -16,6 +34,8 @@ public struct TagResponse: Codable, Equatable, Sendable {
     public var tokens: [String]
     /// One tag per token, `[n]`.
     public var tags: [String]
+    /// When asked.
+    public var gates: GateActivations?
 }
 
 /// `POST /v1/g2p`: `{"words": ["watermelon"], "beam": 5, "attention": false}`.

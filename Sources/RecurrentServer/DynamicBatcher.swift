@@ -38,10 +38,9 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     public let maximumQueue: Int
 
     private typealias Pending = (input: Input, arrived: TimeInterval, continuation: CheckedContinuation<Output, Error>)
-    private let condition = NSCondition()
+    private let worker: WorkerThread
+    private var condition: NSCondition { worker.condition }
     private var pending: [Pending] = []
-    private var stopping = false
-    private var finished = false
     private let process: ([Input]) -> [Result<Output, Error>]
     private let didRun: (Int) -> Void
 
@@ -64,9 +63,8 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         self.maximumQueue = maximumQueue
         self.process = process
         self.didRun = didRun
-        let thread = Thread { [self] in loop() }
-        thread.name = "batcher-\(name)"
-        thread.start()
+        worker = WorkerThread(name: "batcher-\(name)")
+        worker.start { [self] in loop() }  // the worker keeps its owner alive until it stops
     }
 
     /// Runs `input` in the next batch and returns its output.
@@ -74,7 +72,7 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     public func submit(_ input: Input) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
-            if stopping {
+            if worker.isStopping {
                 condition.unlock()
                 continuation.resume(throwing: Failure.stopped)
                 return
@@ -92,26 +90,18 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     }
 
     /// Stops taking requests, runs those already waiting, and returns when the worker has ended.
-    public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
-    }
+    public func shutdown() { worker.stop() }
 
     private func loop() {
         condition.lock()
         while true {
-            while pending.isEmpty && !stopping { condition.wait() }
+            while pending.isEmpty && !worker.isStopping { condition.wait() }
             if pending.isEmpty {  // stopping, nothing left
-                finished = true
-                condition.broadcast()
                 condition.unlock()
                 return
             }
             let deadline = pending[0].arrived + window
-            while pending.count < maximumBatch && !stopping {
+            while pending.count < maximumBatch && !worker.isStopping {
                 let left = deadline - ProcessInfo.processInfo.systemUptime
                 if left <= 0 { break }
                 _ = condition.wait(until: Date(timeIntervalSinceNow: left))

@@ -23,11 +23,10 @@ public final class GenerationWorker: @unchecked Sendable {
         var sampler: TokenSampler? = nil
     }
 
-    private let condition = NSCondition()
+    private let worker: WorkerThread
+    private var condition: NSCondition { worker.condition }
     private var incoming: [Job] = []
     private var activeCount = 0
-    private var stopping = false
-    private var finished = false
     private let didFinish: () -> Void
 
     /// Starts the worker thread.
@@ -38,9 +37,8 @@ public final class GenerationWorker: @unchecked Sendable {
         self.maximumActive = maximumActive
         self.turnLength = turnLength
         self.didFinish = didFinish
-        let thread = Thread { [self] in loop() }
-        thread.name = "generator"
-        thread.start()
+        worker = WorkerThread(name: "generator")
+        worker.start { [self] in loop() }  // the worker keeps its owner alive until it stops
     }
 
     /// Starts a generation; its text arrives in pieces on the returned stream, which ends after `length`
@@ -55,7 +53,7 @@ public final class GenerationWorker: @unchecked Sendable {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
         condition.lock()
         defer { condition.unlock() }
-        if stopping { throw WorkerFailure.stopped }
+        if worker.isStopping { throw WorkerFailure.stopped }
         guard activeCount + incoming.count < maximumActive else { throw WorkerFailure.busy(queued: activeCount + incoming.count) }
         incoming.append(Job(prompt: prompt, remaining: length, sampling: sampling, output: continuation))
         condition.broadcast()
@@ -63,22 +61,14 @@ public final class GenerationWorker: @unchecked Sendable {
     }
 
     /// Stops taking generations, finishes those running, and returns when the worker has ended.
-    public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
-    }
+    public func shutdown() { worker.stop() }
 
     private func loop() {
         var active: [Job] = []
         while true {
             condition.lock()
-            while active.isEmpty && incoming.isEmpty && !stopping { condition.wait() }
+            while active.isEmpty && incoming.isEmpty && !worker.isStopping { condition.wait() }
             if active.isEmpty && incoming.isEmpty {
-                finished = true
-                condition.broadcast()
                 condition.unlock()
                 return
             }

@@ -31,6 +31,18 @@ public struct ServerSettings: Sendable {
     public init() {}
 }
 
+/// A request for a tagger's batch: one sentence, and whether to trace its gates.
+struct TagJob: Sendable {
+    var tokens: [String]
+    var gates: Bool
+}
+
+/// A tagger's answer to one `TagJob`.
+struct TagResult: Sendable {
+    var tags: [String]
+    var gates: GateActivations?
+}
+
 /// A request for one G2P batch: some words, all at one beam width.
 struct G2PJob: Sendable {
     var words: [String]
@@ -43,7 +55,7 @@ struct G2PJob: Sendable {
 public final class ModelServices: @unchecked Sendable {
     /// The names of the model folders loaded.
     public let loaded: [String]
-    let taggers: [String: DynamicBatcher<[String], [String]>]
+    let taggers: [String: DynamicBatcher<TagJob, TagResult>]
     let segmenter: DynamicBatcher<String, [String]>?
     let g2p: DynamicBatcher<G2PJob, [G2PResponse.Result]>?
     /// Read-only use from request threads: the letter vocabulary and word length limit, to check words before queueing.
@@ -66,17 +78,19 @@ public final class ModelServices: @unchecked Sendable {
         }
         let batch = settings.batching ? settings.maximumBatch : 1
         let window = settings.batching ? settings.batchWindow : 0
+        let budget = ThreadBudget()
         func batcher<I, O>(_ name: String, _ process: @escaping ([I]) -> [Result<O, Error>]) -> DynamicBatcher<I, O> {
             DynamicBatcher(name: name, window: window, maximumBatch: batch, maximumQueue: settings.maximumQueue,
-                           didRun: { metrics.recordBatch(model: name, size: $0) }, process: process)
+                           didRun: { metrics.recordBatch(model: name, size: $0) },
+                           process: { inputs in budget.run { process(inputs) } })
         }
         var loaded: [String] = []
-        var taggers: [String: DynamicBatcher<[String], [String]>] = [:]
+        var taggers: [String: DynamicBatcher<TagJob, TagResult>] = [:]
         for language in ShippedTaggers.languages {
             let name = ShippedTaggers.folderName(language: language)
             guard let url = locate(name) else { continue }
             let tagger = try Tagger.load(from: url)
-            taggers[language] = batcher(name) { sentences in ModelServices.eachOrAll(sentences) { try tagger.tag($0) } }
+            taggers[language] = batcher(name) { jobs in ModelServices.tag(jobs, with: tagger) }
             loaded.append(name)
         }
         self.taggers = taggers
@@ -124,6 +138,20 @@ public final class ModelServices: @unchecked Sendable {
     static func eachOrAll<I, O>(_ inputs: [I], _ body: ([I]) throws -> [O]) -> [Result<O, Error>] {
         if let all = try? body(inputs), all.count == inputs.count { return all.map { .success($0) } }
         return inputs.map { input in Result { try body([input])[0] } }
+    }
+
+    /// Tags a batch of sentences in one call, then traces the gates of those that asked.
+    static func tag(_ jobs: [TagJob], with tagger: Tagger) -> [Result<TagResult, Error>] {
+        eachOrAll(jobs.map(\.tokens)) { try tagger.tag($0) }.enumerated().map { index, tagged in
+            tagged.flatMap { tags in
+                guard jobs[index].gates else { return .success(TagResult(tags: tags)) }
+                return Result {
+                    let first = try tagger.gateTrace(jobs[index].tokens)[0][0]
+                    return TagResult(tags: tags, gates: GateActivations(layer: 0, direction: "forward", forget: first.forget,
+                                                                        input: first.input, output: first.output))
+                }
+            }
+        }
     }
 
     /// G2P for a batch of jobs: the greedy words of all jobs without attention decoded together, the rest

@@ -6,6 +6,8 @@ public struct ServerLimits: Codable, Equatable, Sendable {
     public var textCharacters = 5_000
     /// Tokens of one `/v1/tag` request (after segmentation), and characters of an unspaced Chinese text.
     public var tokens = 1_000
+    /// Tokens of a `/v1/tag` request that asks for gates (each gate is `[tokens][hidden]` in the answer).
+    public var gateTokens = 100
     /// Characters of one token.
     public var tokenCharacters = 100
     /// Words of one `/v1/g2p` request.

@@ -22,6 +22,11 @@ enum Benchmarks {
         ("rnn_train", RecurrentCase(kind: .rnnTanh, steps: 64, batch: 32, input: 256, hidden: 512, layers: 2, training: true)),
         ("bilstm_train", RecurrentCase(kind: .lstm, steps: 40, batch: 32, input: 128, hidden: 256, layers: 1,
                                        bidirectional: true, training: true)),
+        // Small work, one sentence at a time: what a server does (issue 14). A few microseconds a step.
+        ("bilstm_small_infer_b1", RecurrentCase(kind: .lstm, steps: 40, batch: 1, input: 32, hidden: 64, layers: 1,
+                                                bidirectional: true, training: false)),
+        ("gru_small_infer_b1", RecurrentCase(kind: .gru, steps: 40, batch: 1, input: 32, hidden: 64, layers: 1, training: false)),
+        ("lstm_h128_infer_b1", RecurrentCase(kind: .lstm, steps: 40, batch: 1, input: 64, hidden: 128, layers: 1, training: false)),
     ]
 
     /// Every case name, in order.

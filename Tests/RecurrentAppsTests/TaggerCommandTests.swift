@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RecurrentCore
 import RecurrentData
 @testable import RecurrentApps
 import TestSupport
@@ -58,6 +59,26 @@ import TestSupport
         let output = try TaggerCommandSupport.run(modelPath: nil, language: "zh", arguments: ["我", "吃", "瓜"], format: .slash,
                                                   readStandardInput: { nil })
         #expect(output == "我/PRON 吃/VERB 瓜/NOUN\n")
+    }
+
+    /// The gates shown on the server's page come from the real model: the last layer's traced hidden states,
+    /// scored by the output layer, are the tagger's own scores for the sentence.
+    @Test func chineseModelsGateTraceReproducesItsScores() throws {
+        let tagger = try ShippedTaggers.load(language: "zh")
+        tagger.model.isTraining = false
+        let words = ["我", "吃", "瓜"]
+        let traces = try tagger.gateTrace(words)
+        let architecture = tagger.model.architecture
+        #expect(traces.count == architecture.layerCount && traces.allSatisfy { $0.count == 2 })
+        #expect(traces[0][0].forget.count == 3 && traces[0][0].forget[0].count == architecture.hidden)
+        let hidden = Tensor(shape: [1, 3, 2 * architecture.hidden],
+                            scalars: (0..<3).flatMap { t in traces[architecture.layerCount - 1].flatMap { $0.hidden[t] } })
+        let traced = hidden.linear(weight: tagger.model.outputWeight.value, bias: tagger.model.outputBias.value)
+        let batch = TaggerBatch(tagger.encoder.encode([TaggedSentence(words: words)]))
+        let scores = try withoutGradients { try tagger.model.logits(batch) }
+        let worst = zip(traced.scalars, scores.scalars).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-4, "worst score difference \(worst)")
+        #expect(throws: TaggerError.self) { try tagger.gateTrace([]) }
     }
 
     @Test func englishModelTagsADuck() throws {

@@ -35,7 +35,14 @@ struct BrowserPageTests {
         for expected in ["<b>我</b><span>PRON</span>", "<b>吃</b><span>VERB</span>", "<b>瓜</b><span>NOUN</span>", "WATERMELON → W AO T ER M EH L AH N"] {
             #expect(html.contains(expected), "the page shows \(expected)")
         }
-        #expect(html.components(separatedBy: "background: rgb(").count > 50, "the attention heatmap has its cells")
+        let attentionCells = html.components(separatedBy: #"<td style="background: rgb("#).count - 1
+        #expect(attentionCells == 10 * 10, "the attention heatmap has a cell per letter for each phoneme and </s>: \(attentionCells)")
+        let gateRows = html.components(separatedBy: #"class="gate-row""#).count - 1
+        #expect(gateRows == 3 * 3, "a row per word for each of the forget, input and output gates: \(gateRows)")
+        #expect(html.contains("forget gate") && html.contains("input gate") && html.contains("output gate"))
+        for form in ["tag", "g2p"] {
+            #expect(html.contains(#"id="\#(form)-form" data-done="1""#), "the \(form) form finished")
+        }
         #expect(!html.contains(#"class="error" id="tag-error">"#) || html.contains(#"id="tag-error"></div>"#), "no error shown")
 
         let screenshot: URL

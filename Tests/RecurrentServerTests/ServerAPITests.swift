@@ -63,6 +63,26 @@ struct ServerAPITests {
         }
     }
 
+    @Test("tag with gates: the first layer's forward gates at each word, as the library traces them")
+    func tagGates() async throws {
+        let server = try SharedServer.get()
+        let trace = try ShippedTaggers.load(language: "zh").gateTrace(["我", "吃", "瓜"])[0][0]
+        try await withLiveServer(server) { client in
+            let answer = try decode(TagResponse.self, try await post(client, "/v1/tag", #"{"lang": "zh", "text": "我吃瓜", "gates": true}"#))
+            #expect(answer.tags == ["PRON", "VERB", "NOUN"])
+            let gates = try #require(answer.gates)
+            #expect(gates.layer == 0 && gates.direction == "forward")
+            #expect(gates.forget == trace.forget && gates.input == trace.input && gates.output == trace.output)
+            #expect([gates.forget, gates.input, gates.output].allSatisfy { $0.count == 3 && $0.allSatisfy { $0.count == 200 } })
+            let plain = try decode(TagResponse.self, try await post(client, "/v1/tag", #"{"lang": "zh", "text": "我吃瓜"}"#))
+            #expect(plain.gates == nil)
+            let long = String(repeating: "a ", count: 101)
+            let tooLong = try await post(client, "/v1/tag", #"{"lang": "en", "gates": true, "text": "\#(long)"}"#)
+            #expect(tooLong.status == .contentTooLarge)
+            #expect(try errorMessage(tooLong).contains("at most 100 tokens"))
+        }
+    }
+
     @Test("g2p: phonemes and attention agree with the library; each attention row sums to 1")
     func g2p() async throws {
         let server = try SharedServer.get()

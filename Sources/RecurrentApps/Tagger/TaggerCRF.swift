@@ -32,7 +32,7 @@ enum TaggerCRF {
         // Per sentence: its NLL, and the gradient pieces (marginals minus gold counts), computed in parallel.
         var nll = [Double](repeating: 0, count: B)
         var dEmissions = [Float](repeating: 0, count: B * T * C)
-        let threads = Swift.max(1, Swift.min(Parallel.threadCount, B / 4))
+        let threads = Swift.max(1, Swift.min(Parallel.availableThreads, B / 4))
         var dTransitions = [[Float]](repeating: [Float](repeating: 0, count: C * C), count: threads)
         var dStart = [[Float]](repeating: [Float](repeating: 0, count: C), count: threads)
         var dEnd = [[Float]](repeating: [Float](repeating: 0, count: C), count: threads)

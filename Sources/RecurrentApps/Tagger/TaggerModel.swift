@@ -108,16 +108,22 @@ public final class TaggerModel: Module {
         return Tensor.concatenate(parts, axis: 0)
     }
 
-    /// Tag scores for a batch.
-    /// - Returns: `[B, T, tags]` (rows past a sentence's length are the output bias only).
-    /// - Throws: `RecurrentInputError` for malformed batches (not expected from `TaggerBatch`).
-    public func logits(_ batch: TaggerBatch) throws -> Tensor {
+    /// What the sentence BiLSTM reads at each word: its word embedding joined with its character vector.
+    /// - Returns: `[B, T, wordDimension + 2·characterHidden]`.
+    public func sentenceLSTMInput(_ batch: TaggerBatch) throws -> Tensor {
         let (B, T) = (batch.batchSize, batch.steps)
         let words = Tensor.embedding(wordEmbedding.value, ids: batch.wordIDs)                          // [B, T, wd]
         let characters = try characterVectors(batch)
             .indexSelected(axis: 0, indices: batch.distinctIndex)
             .reshaped([B, T, 2 * architecture.characterHidden])                                         // [B, T, 2·ch]
-        var x = Tensor.concatenate([words, characters], axis: 2)
+        return Tensor.concatenate([words, characters], axis: 2)
+    }
+
+    /// Tag scores for a batch.
+    /// - Returns: `[B, T, tags]` (rows past a sentence's length are the output bias only).
+    /// - Throws: `RecurrentInputError` for malformed batches (not expected from `TaggerBatch`).
+    public func logits(_ batch: TaggerBatch) throws -> Tensor {
+        var x = try sentenceLSTMInput(batch)
         x = x.dropout(probability: architecture.dropout, training: isTraining, using: &dropoutGenerator)
         var h = try lstm(x, lengths: batch.lengths).output                                              // [B, T, 2·h]
         h = h.dropout(probability: architecture.dropout, training: isTraining, using: &dropoutGenerator)

@@ -1,6 +1,7 @@
 import Foundation
 import RecurrentCore
 import RecurrentData
+import RecurrentNN
 
 extension Tagger {
     /// Tags pre-segmented sentences.
@@ -76,5 +77,20 @@ public func taggerSentences(fromLines text: String) -> [[String]] {
     text.split(whereSeparator: \.isNewline).compactMap { line in
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         return words.isEmpty ? nil : words
+    }
+}
+
+extension Tagger {
+    /// The sentence BiLSTM's gates at every word of one sentence, from zero states, without dropout: what
+    /// the forget, input and output gates did while the tagger read it (`LSTM.gateTrace`).
+    ///
+    /// - Parameter words: one sentence, `[n]` words, n ≥ 1.
+    /// - Returns: `[layer][direction]` traces, each field `[n][hidden]`.
+    /// - Throws: `TaggerError.invalidData` for an empty sentence.
+    public func gateTrace(_ words: [String]) throws -> [[LSTMGateTrace]] {
+        guard !words.isEmpty else { throw TaggerError.invalidData("an empty sentence has no gates to show") }
+        let encoded = encoder.encode([TaggedSentence(words: words)])
+        let input = try withoutGradients { try model.sentenceLSTMInput(TaggerBatch(encoded)) }   // [1, n, features]
+        return try model.lstm.gateTrace(input.reshaped([words.count, input.shape[2]]))
     }
 }

@@ -82,7 +82,7 @@ enum AttentionKernel {
         /// Slices per thread worth splitting for: about 2¹⁷ multiply-adds.
         var grain: Int { Swift.max(1, (1 << 17) / Swift.max(1, sliceWork)) }
         /// Whether slices are spread over threads (each product then stays on its own thread).
-        var splitsSlices: Bool { Parallel.threadCount > 1 && slices >= 2 * grain }
+        var splitsSlices: Bool { Parallel.availableThreads > 1 && slices >= 2 * grain }
     }
 
     /// One matrix product of a slice, `C = alpha · op(A)·op(B)` (row-major), through `GEMM.sgemm`: a BLAS

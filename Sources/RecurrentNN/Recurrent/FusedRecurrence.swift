@@ -84,7 +84,7 @@ enum FusedRecurrence {
     /// Batch rows are independent through the whole recurrence, so each thread runs every time step of
     /// its own rows with no synchronization between steps; products inside a slice stay on its thread.
     static func forEachRowSlice(_ layout: BatchLayout, work: Int, _ body: (Range<Int>) -> Void) {
-        let parts = Swift.min(Parallel.threadCount, layout.batch / rowsPerThread)
+        let parts = Swift.min(Parallel.availableThreads, layout.batch / rowsPerThread)
         guard parts > 1 && work >= 1 << 16 else {
             body(0..<layout.batch)
             return
@@ -184,7 +184,7 @@ enum FusedRecurrence {
                         cache: (store: PackedWeightCache, versions: [Int])? = nil) {
         hN.update(from: h0, count: s.batch * s.output)
         if let cN, let c0 { cN.update(from: c0, count: s.batch * s.hidden) }
-        if tape == nil && !s.projected && s.hidden >= 64 && ThreadTeam.shared.size > 1 {
+        if tape == nil && !s.projected && s.hidden >= 64 && Parallel.availableThreads > 1 {
             forwardColumns(s, layout: layout, x: x, weights: w, output: output,
                            outputStride: outputStride, h: hN, c: cN, cache: cache)
             return

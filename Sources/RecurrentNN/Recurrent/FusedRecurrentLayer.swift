@@ -114,7 +114,7 @@ enum FusedRecurrentLayer {
     /// thread streams only its own direction's weights at every step, with all the batch rows (larger
     /// products) — better than both threads sharing each direction's rows.
     static func directionsRunConcurrently(_ s: RecurrenceShape) -> Bool {
-        Parallel.threadCount >= 2 && s.batch >= 8 && s.steps * s.batch * s.gateWidth * s.output >= 1 << 20
+        Parallel.availableThreads >= 2 && s.batch >= 8 && s.steps * s.batch * s.gateWidth * s.output >= 1 << 20
     }
 
     /// Calls `body(d)` for each direction, both at once on two threads when worthwhile.
