@@ -70,6 +70,7 @@ seq2seq G2P model with attention, and a character LSTM language model.</p>
   <form id="lm-form">
     <input type="text" id="lm-prompt" value="ROMEO:" aria-label="prompt">
     <label>temperature <input type="number" id="lm-temperature" value="0.8" min="0" max="5" step="0.1" style="width:4rem"></label>
+    <label>characters <input type="number" id="lm-length" value="300" min="0" max="5000" step="1" style="width:5rem"></label>
     <button type="submit" id="lm-submit">Generate</button>
   </form>
   <pre id="lm-output"></pre>
@@ -178,7 +179,7 @@ handle("g2p", async () => {
 handle("lm", async () => {
   $("lm-output").textContent = $("lm-prompt").value;
   const response = await fetch("/v1/lm/generate", { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ prompt: $("lm-prompt").value, length: 300, temperature: Number($("lm-temperature").value) }) });
+    body: JSON.stringify({ prompt: $("lm-prompt").value, length: Number($("lm-length").value), temperature: Number($("lm-temperature").value) }) });
   if (!response.ok) throw new Error((await response.json()).error || response.statusText);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -189,10 +190,10 @@ handle("lm", async () => {
   }
 });
 
-// `/?text=…&lang=…&word=…&prompt=…&submit=tag,g2p,lm` fills the forms and submits the ones listed, as a
+// `/?text=…&lang=…&word=…&prompt=…&length=…&submit=tag,g2p,lm` fills the forms and submits the ones listed, as a
 // click would: a link that shows a result, and what the headless-browser test loads.
 const params = new URLSearchParams(location.search);
-for (const [key, id] of [["text", "tag-text"], ["lang", "tag-lang"], ["word", "g2p-word"], ["prompt", "lm-prompt"]]) {
+for (const [key, id] of [["text", "tag-text"], ["lang", "tag-lang"], ["word", "g2p-word"], ["prompt", "lm-prompt"], ["length", "lm-length"]]) {
   if (params.has(key)) $(id).value = params.get(key);
 }
 for (const name of (params.get("submit") || "").split(",")) {
