@@ -44,15 +44,26 @@ public final class ThreadTeam: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - maxRanks: the most ranks worth using.
+    ///   - work: the run's size in any unit proportional to its arithmetic (multiply-adds); when given, the
+    ///     shared team times its runs of this size and gives them one rank when that is faster (`RankChooser`).
     ///   - body: `(rank, ranks, barrier)`; every rank must call `barrier.wait()` the same number of times.
-    public func run(maxRanks: Int, _ body: (_ rank: Int, _ ranks: Int, _ barrier: TeamBarrier) -> Void) {
+    public func run(maxRanks: Int, work: Int = 0, _ body: (_ rank: Int, _ ranks: Int, _ barrier: TeamBarrier) -> Void) {
         let ranks = Swift.min(maxRanks, size, followsAvailableThreads ? Parallel.availableThreads : size)
+        // The shared team times its runs and may give a run one rank (`RankChooser`).
+        let chooser = followsAvailableThreads && work > 0 && ranks > 1 ? RankChooser.shared : nil
+        let wholeTeam = chooser?.useTeam(work: work) ?? true
+        let start = DispatchTime.now().uptimeNanoseconds
         condition.lock()
-        if busy || ranks <= 1 {
+        if busy || ranks <= 1 || !wholeTeam {
+            let alone = !busy
             condition.unlock()
             body(0, 1, TeamBarrier(count: 1))
+            if alone, let chooser {
+                chooser.record(work: work, team: false, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+            }
             return
         }
+        defer { chooser?.record(work: work, team: true, nanoseconds: DispatchTime.now().uptimeNanoseconds - start) }
         busy = true
         if !started {
             started = true
@@ -81,10 +92,15 @@ public final class ThreadTeam: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// How long an idle worker spins for the next run before it sleeps: long enough for back-to-back
+    /// calls (a layer after a layer), short enough that a worker left idle — the `RankChooser` giving runs
+    /// one rank on a busy machine — soon stops taking a core from the caller.
+    static let workerSpinNanoseconds: UInt64 = 300_000
+
     private func workerLoop(rank: Int) {
         var seen = 0
         while true {
-            TeamBarrier.spin(limit: 2_000_000) { generation.value != seen }
+            TeamBarrier.spin(limit: Self.workerSpinNanoseconds) { generation.value != seen }
             condition.lock()
             while generation.value == seen { condition.wait() }
             seen = generation.value
@@ -130,12 +146,9 @@ public final class TeamBarrier: @unchecked Sendable {
             phase.store(current &+ 1)
             return
         }
-        // A wait at any barrier but a run's first (where a worker may still be waking up) that lasts far
-        // longer than a step means a rank lost its core: `Contention` hears of it.
-        let watch = current > 0
         while phase.value == current {
             if !work() {
-                TeamBarrier.spin(reportsStall: watch) { phase.value != current }
+                TeamBarrier.spin { phase.value != current }
                 return
             }
         }
@@ -147,14 +160,13 @@ public final class TeamBarrier: @unchecked Sendable {
 
     /// Spins until `done()`: busy-waiting (with the CPU's spin hint) for `busyWaitNanoseconds`, then
     /// `sched_yield` so a waiting thread gives way to others; gives up after `limit` nanoseconds when one is set.
-    static func spin(limit: UInt64? = nil, reportsStall: Bool = false, until done: () -> Bool) {
+    static func spin(limit: UInt64? = nil, until done: () -> Bool) {
         for _ in 0..<64 {
             if done() { return }
             rk_cpu_relax()
         }
         let start = DispatchTime.now().uptimeNanoseconds
         var checks = 0
-        var reported = !reportsStall
         while !done() {
             checks += 1
             if checks & 63 != 0 {
@@ -163,10 +175,6 @@ public final class TeamBarrier: @unchecked Sendable {
             }
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             if let limit, elapsed > limit { return }
-            if !reported && elapsed > Contention.stallNanoseconds {
-                reported = true
-                Contention.reportStall()
-            }
             if elapsed > busyWaitNanoseconds { sched_yield() }
         }
     }

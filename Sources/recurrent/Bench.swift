@@ -32,7 +32,14 @@ struct Bench: ParsableCommand {
         var cases: [String: Any] = [:]
         for name in Benchmarks.names where selected.contains(name) {
             if !json { FileHandle.standardError.write("running \(name)…\n".data(using: .utf8)!) }
-            if let figures = Benchmarks.run(name, minTime: minTime) {
+            let before = RankChooser.shared.counts
+            if var figures = Benchmarks.run(name, minTime: minTime) {
+                // How the shared team's timed runs went: on all ranks or on one (`RankChooser`).
+                let after = RankChooser.shared.counts
+                if after.team + after.single > before.team + before.single {
+                    figures["team_runs"] = Double(after.team - before.team)
+                    figures["single_rank_runs"] = Double(after.single - before.single)
+                }
                 cases[name] = figures
             } else {
                 cases[name] = ["skipped": "no BLAS library loaded"]

@@ -47,7 +47,7 @@ struct LanguageModelTests {
         #expect(throws: ValidationFailure.self) { try TextStreams(ids: Array(0..<8), batch: 2, bptt: 4) }
     }
 
-    @Test("carried state: two windows in turn give exactly what one long window gives", arguments: ["lstm", "gru", "rnn"])
+    @Test("carried state: two windows in turn give what one long window gives", arguments: ["lstm", "gru", "rnn"])
     func carriedState(cell: String) throws {
         let model = try tinyLanguageModel(cell: cell)
         model.eval()
@@ -56,8 +56,14 @@ struct LanguageModelTests {
         let (whole, wholeState) = try model(long)
         let (first, state) = try model(IntTensor(shape: [25, 1], scalars: Array(ids[0..<25])))
         let (second, final) = try model(IntTensor(shape: [15, 1], scalars: Array(ids[25..<40])), state: state)
-        #expect(first.scalars + second.scalars == whole.scalars)
-        #expect(final.hidden.scalars == wholeState.hidden.scalars)
+        // Equal up to rounding: a BLAS (OpenBLAS in CI) may round a product of 15 or 25 rows differently
+        // from one of 40 in the last bit. A state that was not carried would differ by far more.
+        func worst(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) / (1 + abs($1)) }.max() ?? 0 }
+        #expect(first.scalars.count + second.scalars.count == whole.scalars.count)
+        #expect(worst(first.scalars + second.scalars, whole.scalars) <= 1e-5)
+        #expect(worst(final.hidden.scalars, wholeState.hidden.scalars) <= 1e-5)
+        let (fresh, _) = try model(IntTensor(shape: [15, 1], scalars: Array(ids[25..<40])))
+        #expect(worst(fresh.scalars, second.scalars) > 1e-3, "without the carried state the second window differs")
     }
 
     @Test("detaching the carried state cuts the gradient; not detaching lets it through")

@@ -26,22 +26,42 @@ struct ThreadLimitTests {
         Parallel.withThreadLimit(0) { #expect(Parallel.threadLimit == 1, "limits below 1 count as 1") }
     }
 
-    /// A rank that loses its core (here: sleeps 5 ms) between two barriers makes the wait at the second
-    /// barrier a stall; the shared team and parallel loops then run on one thread for a while.
-    @Test func aStalledBarrierIsReportedAndCallsFallBackToOneThread() {
-        let team = ThreadTeam(size: 2)
-        let before = Contention.stallCount
-        team.run(maxRanks: 2) { rank, _, barrier in
-            barrier.wait()
-            if rank == 1 { usleep(5_000) }
-            barrier.wait()
+    /// The chooser takes the choice whose recent runs of that size were faster per unit of work, tries the
+    /// other one run in `exploreEvery`, and keeps sizes apart.
+    @Test(.enabled(if: RankChooser.isEnabled))
+    func theChooserTakesTheFasterAndStillExplores() {
+        let chooser = RankChooser()
+        let work = 1 << 20
+        #expect(chooser.useTeam(work: work), "nothing measured: the team first")
+        chooser.record(work: work, team: true, nanoseconds: 4_000_000)
+        #expect(!chooser.useTeam(work: work), "then one rank, to measure it")
+        chooser.record(work: work, team: false, nanoseconds: 1_000_000)
+        var choices: [Bool] = []
+        for _ in 0..<(2 * chooser.exploreEvery) { choices.append(chooser.useTeam(work: work)) }
+        #expect(choices.filter { $0 }.count == 2, "one rank is faster here; the team is tried once in \(chooser.exploreEvery)")
+        // The load changes: the team becomes faster; a few measurements (the median of the kept ones) turn it.
+        for _ in 0..<RankChooser.kept { chooser.record(work: work, team: true, nanoseconds: 500_000) }
+        #expect(chooser.useTeam(work: work + 1) || chooser.useTeam(work: work + 2))
+        // A single outlier does not decide.
+        chooser.record(work: work, team: true, nanoseconds: 50_000_000)
+        let afterOutlier = (0..<4).map { _ in chooser.useTeam(work: work) }
+        #expect(afterOutlier.filter { $0 }.count >= 3)
+        // Another size has its own measurements.
+        #expect(chooser.useTeam(work: 1 << 10), "an unmeasured size starts with the team")
+        let counts = chooser.counts
+        #expect(counts.team == 1 + RankChooser.kept + 1 && counts.single == 1)
+    }
+
+    /// The shared team, told the size of its runs, gives a run one rank when that has been faster.
+    @Test(.enabled(if: RankChooser.isEnabled))
+    func theSharedTeamFollowsTheChooser() {
+        let work = (1 << 40) + 12345   // a size no layer uses
+        RankChooser.shared.record(work: work, team: true, nanoseconds: 1 << 40)
+        RankChooser.shared.record(work: work, team: false, nanoseconds: 1)
+        var ranksSeen: [Int] = []
+        for _ in 0..<4 {
+            ThreadTeam.shared.run(maxRanks: 2, work: work) { rank, ranks, _ in if rank == 0 { ranksSeen.append(ranks) } }
         }
-        #expect(Contention.stallCount > before, "the 5 ms wait was seen")
-        if Contention.isEnabled {
-            #expect(Contention.isContended)
-            #expect(Parallel.availableThreads == 1)
-        }
-        Contention.reset()
-        #expect(!Contention.isContended)
+        #expect(ranksSeen.filter { $0 == 1 }.count >= 3, "one rank was faster for this size: \(ranksSeen)")
     }
 }

@@ -72,7 +72,10 @@ struct ServerAPITests {
             #expect(answer.tags == ["PRON", "VERB", "NOUN"])
             let gates = try #require(answer.gates)
             #expect(gates.layer == 0 && gates.direction == "forward")
-            #expect(gates.forget == trace.forget && gates.input == trace.input && gates.output == trace.output)
+            func worst(_ a: [[Float]], _ b: [[Float]]) -> Float {
+                a.count == b.count ? zip(a, b).flatMap { zip($0, $1).map { Swift.abs($0 - $1) } }.max() ?? 0 : 1
+            }
+            #expect(Swift.max(worst(gates.forget, trace.forget), worst(gates.input, trace.input), worst(gates.output, trace.output)) <= 1e-5)
             #expect([gates.forget, gates.input, gates.output].allSatisfy { $0.count == 3 && $0.allSatisfy { $0.count == 200 } })
             let plain = try decode(TagResponse.self, try await post(client, "/v1/tag", #"{"lang": "zh", "text": "我吃瓜"}"#))
             #expect(plain.gates == nil)
@@ -95,7 +98,11 @@ struct ServerAPITests {
             let result = answer.results[0]
             #expect(result.word == "WATERMELON" && result.phonemes == expected.phonemes)
             let attention = try #require(result.attention)
-            #expect(attention == expected.attention)
+            // Equal up to rounding: the server's worker runs under its thread budget, and a BLAS may split
+            // or round a product differently with another thread count.
+            #expect(attention.count == expected.attention.count)
+            let worst = zip(attention, expected.attention).flatMap { zip($0, $1).map { Swift.abs($0 - $1) } }.max() ?? 1
+            #expect(worst <= 1e-5, "worst attention difference \(worst)")
             #expect(attention.allSatisfy { $0.count == 10 && Swift.abs($0.reduce(0, +) - 1) < 1e-4 })
             let plain = try decode(G2PResponse.self, try await post(client, "/v1/g2p", #"{"words": ["watermelon", "cat"], "beam": 1}"#))
             #expect(plain.results.map(\.phonemes) == greedy && plain.results.allSatisfy { $0.attention == nil })

@@ -277,7 +277,8 @@ enum FusedRecurrence {
         let kind = s.kind
         let scratch = FloatBuffer(copying: h, count: B * P)
         let (pieceFlops, inputWindowFloats) = (Self.pieceFlops, Self.inputWindowFloats)
-        ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32)) { rank, ranks, barrier in
+        let work = T * B * G * H * (s.input + P)  // multiply-adds of the layer
+        ThreadTeam.shared.run(maxRanks: Swift.max(1, H / 32), work: work) { rank, ranks, barrier in
             let j0 = H * rank / ranks, j1 = H * (rank + 1) / ranks, n = j1 - j0
             // This rank's share of the input projection (only this rank reads it), in a ring of `ringRows`
             // packed rows: packed row r lives in ring row r mod ringRows.
